@@ -1,0 +1,1 @@
+"""The Litestar HTTP API: app factory, problem+json mapping, health, capabilities, metrics."""

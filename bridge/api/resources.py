@@ -1,0 +1,29 @@
+"""Everything one API process holds open, built once in the app's lifespan from the settings.
+
+Nothing connects at import time. ``create_app`` receives the settings; the lifespan opens these resources on
+start-up (:func:`bridge.api.app.open_resources`) and closes them on shutdown; controllers receive what they
+need through dependency injection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from redis.asyncio import Redis
+from sqlalchemy import Engine
+
+from bridge.settings import Settings
+
+if TYPE_CHECKING:  # the owners of these areas build them in open_resources
+    from bridge.jobs.repository import JobRepository
+    from bridge.prestashop import PrestaShopGateway
+
+
+@dataclass
+class ApiResources:
+    settings: Settings
+    engine: Engine
+    redis: Redis
+    jobs: JobRepository
+    gateway: PrestaShopGateway

@@ -10,12 +10,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
+from bridge.api.health import HealthController
 from bridge.api.problems import EXCEPTION_HANDLERS
 from bridge.api.resources import ApiResources
 from bridge.db.engine import create_checked_engine
 from bridge.jobs.repository import JobRepository
+from bridge.observability import BridgeMetrics, MeasuredTransport
 from bridge.settings import Settings
 
 
@@ -26,15 +34,22 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
 
     engine = create_checked_engine(settings.mysql_url)
     redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    metrics = BridgeMetrics()
     gateway = PrestaShopGateway(
         settings.prestashop_url,
         settings.prestashop_key,
         shop_id=settings.prestashop_shop_id,
         connect_timeout=settings.prestashop_connect_timeout_seconds,
         read_timeout=settings.prestashop_read_timeout_seconds,
+        transport=MeasuredTransport(metrics),
     )
     resources = ApiResources(
-        settings=settings, engine=engine, redis=redis, jobs=JobRepository(engine), gateway=gateway
+        settings=settings,
+        engine=engine,
+        redis=redis,
+        jobs=JobRepository(engine),
+        gateway=gateway,
+        metrics=metrics,
     )
     try:
         yield resources
@@ -44,6 +59,44 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
         engine.dispose()
 
 
+def provide_resources(state: State) -> ApiResources:
+    resources = state.resources
+    assert isinstance(resources, ApiResources)
+    return resources
+
+
+def openapi_config() -> OpenAPIConfig:
+    """The generated document at ``/schema/openapi.json``, with both security schemes of the contract."""
+    return OpenAPIConfig(
+        title="PrestaShop Bridge",
+        version="1.0.0",
+        description=(
+            "Signed, asynchronous operations on a PrestaShop 9 store. Every /v1 call carries a Bearer JWT "
+            "(RS256, from POST /oauth/token) and the headers X-Request-ID (UUID v4), X-Timestamp (unix seconds) "
+            "and X-Signature (hex HMAC-SHA256 of METHOD\\nURI\\nTIMESTAMP\\nREQUEST_ID\\nBODY_SHA256). "
+            "A 202 means accepted, never done: poll the job."
+        ),
+        path="/schema",
+        components=Components(
+            security_schemes={
+                "oauth2": SecurityScheme(
+                    type="oauth2",
+                    description="OAuth2 client credentials; the token is an RS256 JWT.",
+                    flows={"clientCredentials": {"tokenUrl": "/oauth/token",  # type: ignore[dict-item]
+                                                 "scopes": {"bridge:read": "reads and job polling",
+                                                            "bridge:write": "write jobs"}}},
+                ),
+                "hmacSignature": SecurityScheme(
+                    type="apiKey",
+                    name="X-Signature",
+                    security_scheme_in="header",
+                    description="Hex HMAC-SHA256 over the canonical request string with the client's HMAC secret.",
+                ),
+            }
+        ),
+    )
+
+
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -51,8 +104,14 @@ def create_app(settings: Settings) -> Litestar:
             app.state.resources = resources
             yield
 
+    prometheus = PrometheusConfig(app_name="prestashop_bridge", prefix="bridge", group_path=True,
+                                  exclude=["/metrics"])
     return Litestar(
-        route_handlers=[],
+        route_handlers=[HealthController],
+        dependencies={"resources": Provide(provide_resources, sync_to_thread=False)},
+        middleware=[prometheus.middleware],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        compression_config=CompressionConfig(backend="gzip", minimum_size=settings.gzip_response_min_bytes),
+        openapi_config=openapi_config(),
     )

@@ -17,6 +17,7 @@ from bridge.settings import Settings
 
 if TYPE_CHECKING:  # the owners of these areas build them in open_resources
     from bridge.jobs.repository import JobRepository
+    from bridge.observability import BridgeMetrics
     from bridge.prestashop import PrestaShopGateway
 
 
@@ -27,3 +28,4 @@ class ApiResources:
     redis: Redis
     jobs: JobRepository
     gateway: PrestaShopGateway
+    metrics: BridgeMetrics

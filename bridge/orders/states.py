@@ -47,13 +47,11 @@ from __future__ import annotations
 import asyncio
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol
 
 from bridge.errors import Unprocessable
-
-if TYPE_CHECKING:
-    from bridge.prestashop.models import OrderState
+from bridge.prestashop.models import OrderState
 
 AWAITING_PAYMENT = "awaiting_payment"
 PAYMENT_ACCEPTED = "payment_accepted"
@@ -105,34 +103,20 @@ _PROCESSING = (
 _AWAITING = ("await", "waiting", "pending", "attente", "warte", "pendiente", "esperando", "attesa", "afwachting")
 
 
-class _StateLike(Protocol):
-    """What classification reads from an order state (``bridge.prestashop.models.OrderState`` has it all)."""
-
-    id: int
-    name: Mapping[str, str]
-    paid: bool
-    shipped: bool
-    delivery: bool
-    logable: bool
-    deleted: bool
-
-
 def _normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _names_of(state: _StateLike) -> list[str]:
-    name = state.name
-    values: Iterable[str] = [name] if isinstance(name, str) else name.values()
-    return [_normalise(v) for v in values if v]
+def _names_of(state: OrderState) -> list[str]:
+    return [_normalise(v) for v in state.name.values() if v]
 
 
 def _mentions(names: Sequence[str], keywords: Sequence[str]) -> bool:
     return any(keyword in name for name in names for keyword in keywords)
 
 
-def classify_state(state: OrderState | _StateLike) -> str | None:
+def classify_state(state: OrderState) -> str | None:
     """The stable status name of one order state, or None when no rule matches (see the module docstring)."""
     if state.deleted:
         return None

@@ -17,13 +17,9 @@ the order's fresh state just before writing, because the order may have moved in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 from bridge.errors import Unprocessable
 from bridge.orders.states import CANCELED, DELIVERED, REFUNDED, status_name_of
-
-if TYPE_CHECKING:
-    from bridge.prestashop.models import OrderState
+from bridge.prestashop.models import OrderState
 
 
 class InvalidTransition(Unprocessable):
@@ -35,8 +31,7 @@ class InvalidTransition(Unprocessable):
 def _label(state_id: int, states: Sequence[OrderState]) -> str:
     for state in states:
         if state.id == state_id:
-            name = state.name
-            text = name if isinstance(name, str) else (name.get("en") or next(iter(name.values()), ""))
+            text = state.name.get("en") or next(iter(state.name.values()), "")
             stable = status_name_of(state, states)
             return f"{state_id} ({text}{', ' + stable if stable else ''})"
     return str(state_id)

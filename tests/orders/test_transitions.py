@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-
 import pytest
 
 from bridge.orders.states import (
@@ -15,22 +13,10 @@ from bridge.orders.states import (
     status_name_of,
 )
 from bridge.orders.transitions import InvalidTransition, check_transition
+from bridge.prestashop.models import OrderState
 
 
-@dataclass(frozen=True)
-class State:
-    """Carries exactly the fields classification reads (the gateway's OrderState has them too)."""
-
-    id: int
-    name: dict[str, str]
-    paid: bool = False
-    shipped: bool = False
-    delivery: bool = False
-    logable: bool = False
-    invoice: bool = False
-    send_email: bool = False
-    deleted: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+State = OrderState
 
 
 def _s(state_id: int, en: str, fr: str, flags: str = "") -> State:

@@ -39,6 +39,15 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     signing_keys_dir: str = "var/keys"
     """Directory of RS256 private keys (``<kid>.pem``). Every key in it is active for verification; the newest
     signs new tokens. ``bridge keys generate`` writes one."""
+    signing_key_files: str = ""
+    """Extra RS256 private-key PEM files, comma-separated (kid = file name without ``.pem``); added to the keys
+    found in ``signing_keys_dir``."""
+    signing_kid: str = ""
+    """The kid that signs new tokens. Empty: the loaded key whose kid sorts last (the newest generated one).
+    Pin it during a key rotation (docs/security.md)."""
+    client_cache_seconds: float = 5.0
+    """How long an API process reuses a client record (scopes, limits, decrypted HMAC secrets) before re-reading
+    MySQL: a disabled client or rotated secret takes effect within this time."""
 
     # --- client secrets -------------------------------------------------------------------------------------
     secrets_encryption_key: str = ""

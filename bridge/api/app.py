@@ -16,11 +16,15 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import Scope
 from redis.asyncio import Redis
 
 from bridge.api.health import HealthController
 from bridge.api.problems import EXCEPTION_HANDLERS
 from bridge.api.resources import ApiResources
+from bridge.auth.endpoints import OAuthController
+from bridge.auth.gate import Gate, SecurityGateMiddleware
+from bridge.auth.services import AuthServices
 from bridge.db.engine import create_checked_engine
 from bridge.jobs.repository import JobRepository
 from bridge.observability import BridgeMetrics, MeasuredTransport
@@ -43,6 +47,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
         read_timeout=settings.prestashop_read_timeout_seconds,
         transport=MeasuredTransport(metrics),
     )
+    auth = AuthServices.build(settings, engine=engine, redis=redis)
     resources = ApiResources(
         settings=settings,
         engine=engine,
@@ -50,6 +55,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
         jobs=JobRepository(engine),
         gateway=gateway,
         metrics=metrics,
+        auth=auth,
     )
     try:
         yield resources
@@ -63,6 +69,12 @@ def provide_resources(state: State) -> ApiResources:
     resources = state.resources
     assert isinstance(resources, ApiResources)
     return resources
+
+
+def gate_of(scope: Scope) -> Gate:
+    """The security gate of this process (built by the lifespan with the other resources)."""
+    gate: Gate = scope["litestar_app"].state.resources.auth.gate
+    return gate
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -107,9 +119,9 @@ def create_app(settings: Settings) -> Litestar:
     prometheus = PrometheusConfig(app_name="prestashop_bridge", prefix="bridge", group_path=True,
                                   exclude=["/metrics"])
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[HealthController, OAuthController],
         dependencies={"resources": Provide(provide_resources, sync_to_thread=False)},
-        middleware=[prometheus.middleware],
+        middleware=[prometheus.middleware, SecurityGateMiddleware(gate_of)],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         compression_config=CompressionConfig(backend="gzip", minimum_size=settings.gzip_response_min_bytes),

@@ -17,6 +17,7 @@ from bridge.settings import Settings
 
 if TYPE_CHECKING:  # the owners of these areas build them in open_resources
     from bridge.jobs.repository import JobRepository
+    from bridge.auth.services import AuthServices
     from bridge.observability import BridgeMetrics
     from bridge.prestashop import PrestaShopGateway
 
@@ -29,3 +30,5 @@ class ApiResources:
     jobs: JobRepository
     gateway: PrestaShopGateway
     metrics: BridgeMetrics
+    auth: AuthServices
+    """Signing keys, token issuer/verifier, client registry and cache, rate limiter, the /v1 gate."""

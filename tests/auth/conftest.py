@@ -1,0 +1,59 @@
+"""Fixtures of the security tests: the real API on a free port, a client registry on the session database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bridge.clients import ClientRegistry, CreatedClient, SecretCipher
+from bridge.db.engine import create_db_engine
+from bridge.settings import Settings
+from tests.support.api_server import ThreadedApiServer
+from tests.support.signed_client import SignedClient
+
+
+@pytest.fixture(scope="session")
+def api_settings(bridge_settings: Settings) -> Settings:
+    return bridge_settings
+
+
+@pytest.fixture(scope="session")
+def api_server(api_settings: Settings) -> Iterator[ThreadedApiServer]:
+    server = ThreadedApiServer(api_settings).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(api_server: ThreadedApiServer) -> str:
+    return api_server.base_url
+
+
+@pytest.fixture(scope="session")
+def registry(api_settings: Settings) -> Iterator[ClientRegistry]:
+    engine = create_db_engine(api_settings.mysql_url, pool_size=2)
+    yield ClientRegistry(engine, SecretCipher(api_settings.secrets_encryption_key))
+    engine.dispose()
+
+
+NewSignedClient = Callable[..., Awaitable[tuple[SignedClient, CreatedClient]]]
+
+
+@pytest.fixture
+async def new_signed_client(registry: ClientRegistry, base_url: str) -> AsyncIterator[NewSignedClient]:
+    """``await new_signed_client(scopes=..., reads_per_minute=...)`` → (SignedClient, CreatedClient)."""
+    opened: list[SignedClient] = []
+
+    async def make(*, scope: str | None = None, **create: Any) -> tuple[SignedClient, CreatedClient]:
+        create.setdefault("name", "test client")
+        created = registry.create(**create)
+        client = await SignedClient.create(base_url, created.client_id, created.client_secret,
+                                           created.hmac_secret, scope=scope)
+        opened.append(client)
+        return client, created
+
+    yield make
+    for client in opened:
+        await client.aclose()

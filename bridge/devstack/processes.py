@@ -143,7 +143,8 @@ class ManagedProcess:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
-    def wait_ready(self, probe: Callable[[], bool], *, timeout: float, what: str = "ready") -> None:
+    def wait_ready(self, probe: Callable[[], bool], *, timeout: float, what: str = "ready",
+                   interval: float = 0.05) -> None:
         """Poll ``probe`` until it returns True; fail early if the process exits."""
         deadline = time.monotonic() + timeout
         while True:
@@ -162,7 +163,7 @@ class ManagedProcess:
                 raise ServiceStartFailed(
                     f"{self.name} was not {what} after {timeout:.0f}s; log {self.log_path}:\n{self.log_tail()}"
                 )
-            time.sleep(0.05)
+            time.sleep(interval)
 
     def stop(self, timeout: float | None = None) -> None:
         """SIGTERM the process group, wait up to ``timeout`` seconds, then SIGKILL it. Idempotent."""

@@ -35,4 +35,8 @@ def migrate(ctx: click.Context) -> None:
 
 
 def main() -> None:
+    from bridge.cli.run import api, dev, worker
+
+    for command in (api, worker, dev):
+        cli.add_command(command)
     cli()

@@ -39,4 +39,10 @@ def main() -> None:
 
     for command in (api, worker, dev):
         cli.add_command(command)
+    from bridge.cli.clients import clients
+    from bridge.cli.keys import keys
+    from bridge.cli.sign import sign
+
+    for command in (clients, keys, sign):
+        cli.add_command(command)
     cli()

@@ -138,7 +138,7 @@ class PrestaShopGateway:
             else:
                 if response.status_code < 300:
                     return response
-                error = self._status_error(response)
+                error = self._status_error(response, write=not idempotent)
             if not (idempotent and error.retryable) or attempt == attempts - 1:
                 raise error
             delay = min(self.backoff_max, self.backoff_base * (2 ** attempt))
@@ -158,7 +158,7 @@ class PrestaShopGateway:
                                    outcome_unknown=sent_write and not not_sent)
 
     @staticmethod
-    def _status_error(response: httpx.Response) -> StoreError:
+    def _status_error(response: httpx.Response, *, write: bool = False) -> StoreError:
         status = response.status_code
         code, message = _error_of(response)
         if 300 <= status < 400:
@@ -172,7 +172,9 @@ class PrestaShopGateway:
         if status == 503 and code == 22:
             return StoreDisabled(message or "webservice disabled", code=code, status=status)
         if status in _TRANSIENT_STATUSES:
-            return StoreTransientError(message or f"store answered {status}", code=code, status=status)
+            # a proxy's 502/504 may come after the store applied a write; 503/429 mean it was turned away
+            return StoreTransientError(message or f"store answered {status}", code=code, status=status,
+                                       outcome_unknown=write and status in (502, 504))
         if status == 400:
             return StoreValidationError(message or "the store refused the data", code=code, status=status)
         return StoreUnexpectedError(message or f"unexpected answer {status}", code=code, status=status)

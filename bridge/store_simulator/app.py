@@ -116,7 +116,8 @@ class SimulatorApp:
             status = faults.error_status
             self.storage.set_request_status(seq, status)
             # what a reverse proxy answers for a struggling PHP backend: HTML, no PrestaShop error document
-            return WsResponse(status, f"<html><body><h1>{status} Service Unavailable</h1></body></html>".encode(),
+            reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Time-out"}.get(status, "Error")
+            return WsResponse(status, f"<html><body><h1>{status} {reason}</h1></body></html>".encode(),
                               [("content-type", "text/html")])
         response = self.webservice.handle(request)
         self.storage.set_request_status(seq, response.status)

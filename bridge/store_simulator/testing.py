@@ -70,3 +70,18 @@ class SimulatorAdmin:
 
     def close(self) -> None:
         self._client.close()
+
+
+REAL_STORE_SKIP_REASON = (
+    "no real store configured: set PRESTASHOP_URL and PRESTASHOP_KEY (a webservice key with every permission) to "
+    "run this contract test against a real PrestaShop 9 (see docs/prestashop.md and docker/prestashop/)"
+)
+
+
+def real_store_from_env() -> tuple[str, str] | None:
+    """(base URL, key) of a real store from PRESTASHOP_URL / PRESTASHOP_KEY, or None when they are not set."""
+    import os
+
+    url = os.environ.get("PRESTASHOP_URL", "").strip()
+    key = os.environ.get("PRESTASHOP_KEY", "").strip()
+    return (url.rstrip("/"), key) if url and key else None

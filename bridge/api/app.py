@@ -26,9 +26,17 @@ from bridge.auth.endpoints import OAuthController
 from bridge.auth.gate import Gate, SecurityGateMiddleware
 from bridge.auth.services import AuthServices
 from bridge.db.engine import create_checked_engine
+from bridge.jobs.acceptance import AcceptService
+from bridge.jobs.dispatcher import JobDispatcher, dispatcher_running
+from bridge.jobs.endpoints import JobsController
+from bridge.jobs.idempotency import IdempotencyStore
 from bridge.jobs.repository import JobRepository
+from bridge.orders.endpoints import OrdersController
+from bridge.orders.states import OrderStateCache
+from bridge.products.endpoints import ProductsController
 from bridge.observability import BridgeMetrics, MeasuredTransport
 from bridge.settings import Settings
+from bridge.temporal import TemporalConnector
 
 
 @asynccontextmanager
@@ -48,14 +56,30 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
         transport=MeasuredTransport(metrics),
     )
     auth = AuthServices.build(settings, engine=engine, redis=redis)
+    jobs = JobRepository(engine)
+    temporal = TemporalConnector(settings.temporal_address, settings.temporal_namespace)
+    order_states = OrderStateCache(gateway)
+    dispatcher = JobDispatcher(temporal, jobs, task_queue=settings.temporal_task_queue,
+                               interval_seconds=settings.dispatcher_interval_seconds)
+    accept = AcceptService(
+        jobs=jobs,
+        idempotency=IdempotencyStore(engine, redis, ttl_seconds=settings.idempotency_ttl_seconds),
+        gateway=gateway,
+        order_states=order_states,
+        dispatcher=dispatcher,
+    )
     resources = ApiResources(
         settings=settings,
         engine=engine,
         redis=redis,
-        jobs=JobRepository(engine),
+        jobs=jobs,
         gateway=gateway,
         metrics=metrics,
         auth=auth,
+        temporal=temporal,
+        order_states=order_states,
+        dispatcher=dispatcher,
+        accept=accept,
     )
     try:
         yield resources
@@ -112,14 +136,14 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with open_resources(settings) as resources:
+        async with open_resources(settings) as resources, dispatcher_running(resources.dispatcher):
             app.state.resources = resources
             yield
 
     prometheus = PrometheusConfig(app_name="prestashop_bridge", prefix="bridge", group_path=True,
                                   exclude=["/metrics"])
     return Litestar(
-        route_handlers=[HealthController, OAuthController],
+        route_handlers=[HealthController, OAuthController, JobsController, ProductsController, OrdersController],
         dependencies={"resources": Provide(provide_resources, sync_to_thread=False)},
         middleware=[prometheus.middleware, SecurityGateMiddleware(gate_of)],
         lifespan=[lifespan],

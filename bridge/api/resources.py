@@ -16,7 +16,11 @@ from sqlalchemy import Engine
 from bridge.settings import Settings
 
 if TYPE_CHECKING:  # the owners of these areas build them in open_resources
+    from bridge.jobs.acceptance import AcceptService
+    from bridge.jobs.dispatcher import JobDispatcher
     from bridge.jobs.repository import JobRepository
+    from bridge.orders.states import OrderStateCache
+    from bridge.temporal import TemporalConnector
     from bridge.auth.services import AuthServices
     from bridge.observability import BridgeMetrics
     from bridge.prestashop import PrestaShopGateway
@@ -32,3 +36,11 @@ class ApiResources:
     metrics: BridgeMetrics
     auth: AuthServices
     """Signing keys, token issuer/verifier, client registry and cache, rate limiter, the /v1 gate."""
+    temporal: TemporalConnector
+    """Lazily connected Temporal client: the API starts and accepts jobs while Temporal is down."""
+    order_states: OrderStateCache
+    """The store's order states, cached briefly (order reads and the order-status pre-check)."""
+    dispatcher: JobDispatcher
+    """Starts job workflows; its background loop runs for the life of the process."""
+    accept: AcceptService
+    """The write pipeline: schema, idempotency, pre-check, job row, workflow start."""

@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import Engine, and_, func, insert, select, update
 
-from bridge.db.schema import failed_jobs, jobs
+from bridge.db.schema import failed_jobs, job_items, jobs
 from workflows.contracts import (
     STATUS_ACCEPTED,
     STATUS_FAILED,
@@ -73,6 +73,39 @@ class NewJob(msgspec.Struct, kw_only=True, frozen=True):
     batch_id: str | None = None
     redrive_of_job_id: str | None = None
     job_id: str = msgspec.field(default_factory=lambda: str(uuid.uuid4()))
+
+
+class JobItemRecord(msgspec.Struct, kw_only=True, frozen=True):
+    """One item of an import, as the import workflow projects it into ``job_items``."""
+
+    job_id: str
+    item_index: int
+    reference: str
+    status: str
+    action: str | None
+    product_id: int | None
+    error_code: str | None
+    error_message: str | None
+    updated_at: datetime
+
+
+class FailedJobRecord(msgspec.Struct, kw_only=True, frozen=True):
+    """A ``failed_jobs`` row: what an operator inspects and re-drives (``bridge jobs failed`` / ``retry``)."""
+
+    job_id: str
+    client_id: str
+    kind: str
+    status: str
+    error_code: str | None
+    error_message: str | None
+    attempts: int
+    payload: dict[str, Any]
+    failed_at: datetime
+    redriven_as_job_id: str | None
+
+
+class NotRedrivable(Exception):
+    """The job has no ``failed_jobs`` row, or it was already re-driven."""
 
 
 def _record(row: Any) -> JobRecord:
@@ -226,3 +259,64 @@ class JobRepository:
         assert record is not None
         return record
 
+    # --- read models for the job resource -------------------------------------------------------------------
+    def items(self, job_id: str) -> list[JobItemRecord]:
+        """The ``job_items`` rows of an import, in item order (empty until the workflow has written them)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(job_items).where(job_items.c.job_id == job_id).order_by(job_items.c.item_index)
+            ).all()
+        return [JobItemRecord(**r._mapping) for r in rows]
+
+    def get_by_batch(self, client_id: str, batch_id: str) -> JobRecord | None:
+        """The import job a client accepted under ``batch_id`` (unique per client), if any."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(jobs).where(and_(jobs.c.client_id == client_id, jobs.c.batch_id == batch_id))
+            ).first()
+        return _record(row) if row else None
+
+    # --- failed jobs (operator CLI) -------------------------------------------------------------------------
+    def failed(self, *, limit: int = 50, include_redriven: bool = False) -> list[FailedJobRecord]:
+        """``failed_jobs`` rows, newest first; by default only those not re-driven yet."""
+        query = select(failed_jobs).order_by(failed_jobs.c.failed_at.desc()).limit(limit)
+        if not include_redriven:
+            query = query.where(failed_jobs.c.redriven_as_job_id.is_(None))
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [FailedJobRecord(**r._mapping) for r in rows]
+
+    def redrive(self, job_id: str) -> JobRecord:
+        """Create a new ``accepted`` job repeating a failed one, linked both ways, in one transaction.
+
+        The new job carries the old payload, kind and client, ``redrive_of_job_id`` = the old job, and a fresh
+        request id (the client never sent it: ``idempotency_keys`` is not involved). Its ``batch_id`` column
+        stays NULL because ``(client_id, batch_id)`` is unique and the old import keeps its batch; the payload
+        still names the batch. ``failed_jobs.redriven_as_job_id`` points to the new job, so a second re-drive
+        of the same failure is refused (:class:`NotRedrivable`). The caller starts the workflow (or leaves it
+        to the dispatcher: the row has ``workflow_started_at`` NULL).
+        """
+        with self._engine.begin() as conn:
+            failure = conn.execute(
+                select(failed_jobs).where(failed_jobs.c.job_id == job_id).with_for_update()
+            ).first()
+            if failure is None:
+                raise NotRedrivable(f"job {job_id} has no failed-jobs record")
+            if failure.redriven_as_job_id is not None:
+                raise NotRedrivable(f"job {job_id} was already re-driven as job {failure.redriven_as_job_id}")
+            old = conn.execute(select(jobs).where(jobs.c.job_id == job_id)).one()
+            new = NewJob(
+                client_id=old.client_id,
+                kind=old.kind,
+                request_id=str(uuid.uuid4()),
+                payload=old.payload,
+                fingerprint=old.fingerprint,
+                redrive_of_job_id=job_id,
+            )
+            conn.execute(insert(jobs).values(**self.insert_values(new)))
+            conn.execute(
+                update(failed_jobs).where(failed_jobs.c.job_id == job_id).values(redriven_as_job_id=new.job_id)
+            )
+        record = self.get(new.job_id)
+        assert record is not None
+        return record

@@ -45,4 +45,7 @@ def main() -> None:
 
     for command in (clients, keys, sign):
         cli.add_command(command)
+    from bridge.cli.jobs import jobs
+
+    cli.add_command(jobs)
     cli()

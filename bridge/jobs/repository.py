@@ -202,6 +202,16 @@ class JobRepository:
             raise LookupError(f"job {job_id} does not exist")
         return record
 
+    def note_attempt(self, job_id: str, attempt: int) -> None:
+        """Raise ``attempts`` to ``attempt``: the job's ``attempts`` is the highest attempt number any of its
+        activities reached (1 when nothing had to be retried). Called by activities on a retry."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(jobs)
+                .where(and_(jobs.c.job_id == job_id, jobs.c.attempts < attempt))
+                .values(attempts=attempt, updated_at=self._clock())
+            )
+
     def mark_finished(
         self,
         job_id: str,

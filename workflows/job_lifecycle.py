@@ -1,0 +1,193 @@
+"""The life of every job workflow: load the job, mark it running, apply its effects, record the outcome.
+
+Shared by the three job workflows. Workflow code: it imports only temporalio, the standard library and the
+contract modules (passed through the sandbox), and is deterministic.
+
+Guarantees a newcomer should know about:
+
+- **The job never stays ``running`` forever.** Effects run inside ``try/except ActivityError``: when an activity
+  finally fails (a business error at once, a transient store error once its retries are spent), the workflow
+  still records ``failed`` with the error's code and message. The terminal projection itself retries without
+  limit (MySQL comes back; a job must not be left half-reported).
+- **Business errors fail at once.** Activities raise non-retryable ``ApplicationError``\\ s whose ``type`` is the
+  contract's code (``product_not_found``, ``insufficient_stock``...); the code and PrestaShop's message go into
+  ``jobs.error_code``/``error_message``.
+- **Transient store errors retry with backoff** (1 s, 2 s, 4 s... at most 30 s apart, 6 attempts), each attempt
+  bounded by a start-to-close timeout, and long activities heartbeat so a dead worker is noticed in seconds.
+- The ``BridgeJobStatus`` search attribute follows the projection (``running``, then the terminal status), so
+  operators can list stuck or failed jobs in the Temporal UI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.activity_contracts import (
+        ERR_ALREADY_EXISTS,
+        ERR_INSUFFICIENT_STOCK,
+        ERR_INTERNAL,
+        ERR_INVALID_TRANSITION,
+        ERR_NO_ORDER_CARRIER,
+        ERR_ORDER_NOT_FOUND,
+        ERR_PRODUCT_NOT_FOUND,
+        ERR_STOCK_CHANGED_CONCURRENTLY,
+        ERR_STORE_AUTH,
+        ERR_STORE_DISABLED,
+        ERR_STORE_UNAVAILABLE,
+        ERR_STORE_VALIDATION,
+        ERR_UNKNOWN_LANGUAGE,
+        ERR_UNKNOWN_ORDER_STATE,
+        LOAD_JOB,
+        MARK_JOB_FINISHED,
+        MARK_JOB_RUNNING,
+        JobOutcome,
+        JobWorkflowResult,
+        LoadedJob,
+        LoadJobInput,
+        JobStatusResult,
+        MarkJobRunningInput,
+    )
+    from workflows.contracts import (
+        SA_JOB_STATUS,
+        STATUS_FAILED,
+        STATUS_RUNNING,
+        TERMINAL_STATUSES,
+        JobWorkflowInput,
+    )
+
+ResultT = TypeVar("ResultT")
+
+BUSINESS_ERROR_TYPES = [
+    ERR_PRODUCT_NOT_FOUND,
+    ERR_ORDER_NOT_FOUND,
+    ERR_NO_ORDER_CARRIER,
+    ERR_INSUFFICIENT_STOCK,
+    ERR_STOCK_CHANGED_CONCURRENTLY,
+    ERR_INVALID_TRANSITION,
+    ERR_UNKNOWN_ORDER_STATE,
+    ERR_ALREADY_EXISTS,
+    ERR_STORE_VALIDATION,
+    ERR_STORE_AUTH,
+    ERR_STORE_DISABLED,
+    ERR_UNKNOWN_LANGUAGE,
+]
+"""Never retried, whatever the activity says: retrying cannot change the answer."""
+
+STORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=6,
+    non_retryable_error_types=BUSINESS_ERROR_TYPES,
+)
+STORE_START_TO_CLOSE = timedelta(seconds=60)
+"""One attempt of a store activity: a few webservice calls, each bounded by the gateway's own timeouts."""
+STORE_HEARTBEAT = timedelta(seconds=10)
+"""Store activities heartbeat every few seconds in the background: a killed worker's activity is retried
+elsewhere after this, not after the whole start-to-close timeout."""
+
+DB_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=60),
+    maximum_attempts=0,  # unlimited: the projection must eventually be written, MySQL comes back
+    non_retryable_error_types=["job_not_found"],
+)
+DB_START_TO_CLOSE = timedelta(seconds=30)
+
+
+async def store_activity(name: str, arg: Any, result_type: type[ResultT]) -> ResultT:
+    """Run an activity that talks to PrestaShop (retry with backoff, business errors final)."""
+    return await workflow.execute_activity(
+        name,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=STORE_START_TO_CLOSE,
+        heartbeat_timeout=STORE_HEARTBEAT,
+        retry_policy=STORE_RETRY,
+    )
+
+
+async def db_activity(name: str, arg: Any, result_type: type[ResultT]) -> ResultT:
+    """Run an activity that only touches the bridge's MySQL (the projection, the ledger)."""
+    return await workflow.execute_activity(
+        name,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=DB_START_TO_CLOSE,
+        retry_policy=DB_RETRY,
+    )
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What the job row says about an activity that finally failed."""
+
+    code: str
+    message: str
+    retryable: bool
+
+
+def failure_of(err: ActivityError) -> Failure:
+    """Turn an activity's final failure into the job's ``error`` (code, message, retryable).
+
+    An ApplicationError raised on purpose carries the contract's code as its type. Anything else (a bug, an
+    exhausted timeout) becomes ``internal_error``/``store_unavailable`` with a one-line message: no stack
+    trace ever reaches the job resource.
+    """
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type and _BRIDGE_CODE.fullmatch(cause.type):  # raised on purpose by a bridge activity
+            return Failure(cause.type, _one_line(cause.message), retryable=not cause.non_retryable)
+        # Any other exception type (Temporal names it after the Python class): a bug or an unplanned failure.
+        return Failure(ERR_INTERNAL, f"unexpected {cause.type or 'error'} in the worker: {_one_line(cause.message)}",
+                       retryable=True)
+    if isinstance(cause, TimeoutError):
+        return Failure(ERR_STORE_UNAVAILABLE, f"the activity timed out ({cause.type.name.lower()})", retryable=True)
+    return Failure(ERR_INTERNAL, _one_line(str(cause or err)), retryable=True)
+
+
+_BRIDGE_CODE = re.compile(r"[a-z][a-z0-9_]*")
+"""The contract's codes are snake_case; Temporal types unplanned exceptions by their CamelCase class name."""
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    first = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return first[:limit]
+
+
+Effects = Callable[[LoadedJob], Awaitable[JobOutcome]]
+
+
+async def run_job(job: JobWorkflowInput, effects: Effects) -> JobWorkflowResult:
+    """Load → mark running → effects → mark terminal. ``effects`` returns the outcome (or lets ActivityError
+    escape, which becomes ``failed``)."""
+    loaded = await db_activity(LOAD_JOB, LoadJobInput(job.job_id), LoadedJob)
+    if loaded.status in TERMINAL_STATUSES:
+        # Already finished (a re-run after the outcome was written): report, never apply effects again.
+        return JobWorkflowResult(job_id=job.job_id, status=loaded.status)
+    await db_activity(MARK_JOB_RUNNING, MarkJobRunningInput(job.job_id, attempt=workflow.info().attempt),
+                      JobStatusResult)
+    workflow.upsert_search_attributes([SA_JOB_STATUS.value_set(STATUS_RUNNING)])
+    try:
+        outcome = await effects(loaded)
+    except ActivityError as err:
+        failure = failure_of(err)
+        workflow.logger.warning("job %s failed: %s", job.job_id, failure.code)
+        outcome = JobOutcome(
+            job_id=job.job_id, status=STATUS_FAILED, error_code=failure.code, error_message=failure.message,
+            error_retryable=failure.retryable,
+        )
+    finished = await db_activity(MARK_JOB_FINISHED, outcome, JobStatusResult)
+    workflow.upsert_search_attributes([SA_JOB_STATUS.value_set(finished.status)])
+    return JobWorkflowResult(job_id=job.job_id, status=finished.status, error_code=outcome.error_code,
+                             result=outcome.result)

@@ -8,6 +8,9 @@ Other areas need only two names from here:
 * :func:`provide_client` — a Litestar dependency returning that caller::
 
       dependencies={"client": Provide(provide_client, sync_to_thread=False)}
+
+      async def handler(..., client: NamedDependency[AuthenticatedClient]) -> ...
+  (``litestar.di.NamedDependency`` avoids Litestar 2.23+'s "inferred dependency" deprecation warning.)
 """
 
 from __future__ import annotations

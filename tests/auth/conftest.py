@@ -10,18 +10,20 @@ import pytest
 from bridge.clients import ClientRegistry, CreatedClient, SecretCipher
 from bridge.db.engine import create_db_engine
 from bridge.settings import Settings
+from tests.auth.probe_routes import register_probe_routes
 from tests.support.api_server import ThreadedApiServer
 from tests.support.signed_client import SignedClient
 
 
 @pytest.fixture(scope="session")
 def api_settings(bridge_settings: Settings) -> Settings:
-    return bridge_settings
+    # A short client cache so "disable a client" takes effect quickly in tests.
+    return bridge_settings.replace(client_cache_seconds=0.3)
 
 
 @pytest.fixture(scope="session")
 def api_server(api_settings: Settings) -> Iterator[ThreadedApiServer]:
-    server = ThreadedApiServer(api_settings).start()
+    server = ThreadedApiServer(api_settings, configure=register_probe_routes).start()
     yield server
     server.stop()
 

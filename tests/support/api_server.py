@@ -12,10 +12,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 import uvicorn
+from litestar import Litestar
 
 from bridge.settings import ENV_PREFIX, Settings
 
@@ -32,10 +33,12 @@ def _listening_socket() -> socket.socket:
 class ThreadedApiServer:
     """``create_app(settings)`` served by uvicorn on its own event loop in a daemon thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, configure: Callable[[Litestar], None] | None = None) -> None:
         from bridge.api.app import create_app
 
         self.app = create_app(settings)
+        if configure is not None:  # e.g. register test-only routes
+            configure(self.app)
         self._sock = _listening_socket()
         self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="on"))
@@ -68,24 +71,32 @@ def settings_environment(settings: Settings) -> dict[str, str]:
 
 
 _CHILD = """
-import socket, sys, uvicorn
+import importlib, socket, sys, uvicorn
 from bridge.api.app import create_app
 from bridge.settings import Settings
+app = create_app(Settings.from_env())
+if sys.argv[2]:
+    module, _, function = sys.argv[2].partition(":")
+    getattr(importlib.import_module(module), function)(app)
 sock = socket.socket(fileno=int(sys.argv[1]))
-uvicorn.Server(uvicorn.Config(create_app(Settings.from_env()), log_level="warning")).run(sockets=[sock])
+uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 """
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class ApiProcess:
     """The API in a separate Python process (a real second replica), sharing MySQL and Redis with the test."""
 
-    def __init__(self, settings: Settings, extra_env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: Settings, extra_env: Mapping[str, str] | None = None, *,
+                 configure: str = "") -> None:
+        """``configure``: ``"module:function"`` called with the app before serving (e.g. test routes)."""
         self._sock = _listening_socket()
         self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         env = {**os.environ, **settings_environment(settings), **(extra_env or {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(self._sock.fileno())],
-            env=env, pass_fds=[self._sock.fileno()], start_new_session=True,
+            [sys.executable, "-c", _CHILD, str(self._sock.fileno()), configure],
+            env={**env, "PYTHONPATH": REPO_ROOT}, cwd=REPO_ROOT, pass_fds=[self._sock.fileno()],
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> ApiProcess:

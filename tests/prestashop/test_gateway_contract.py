@@ -25,7 +25,10 @@ from bridge.prestashop import (
     is_valid_tracking_number,
 )
 
-from conftest import Store  # type: ignore[import-not-found]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the fixture's class, for annotations only (conftest modules are not importable by name)
+    from conftest import Store  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.timeout(60)
 

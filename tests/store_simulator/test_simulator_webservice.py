@@ -12,7 +12,10 @@ import pytest
 
 from bridge.store_simulator import SimulatorAdmin
 
-from conftest import Target  # type: ignore[import-not-found]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the fixture's class, for annotations only (conftest modules are not importable by name)
+    from conftest import Target  # type: ignore[import-not-found]
 
 JSON = {"output_format": "JSON", "id_shop": "1"}
 XML_HEAD = '<prestashop xmlns:xlink="http://www.w3.org/1999/xlink">'

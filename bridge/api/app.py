@@ -149,5 +149,8 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         compression_config=CompressionConfig(backend="gzip", minimum_size=settings.gzip_response_min_bytes),
+        # The gate enforces the contract's ceiling on the wire and after inflation; Litestar's own default
+        # (10 MB, decimal) would refuse decoded bodies between 10,000,000 and 10,485,760 bytes.
+        request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(),
     )

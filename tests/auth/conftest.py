@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from bridge.clients import ClientRegistry, CreatedClient, SecretCipher
 from bridge.db.engine import create_db_engine
@@ -36,7 +37,10 @@ def base_url(api_server: ThreadedApiServer) -> str:
 @pytest.fixture(scope="session")
 def registry(api_settings: Settings) -> Iterator[ClientRegistry]:
     engine = create_db_engine(api_settings.mysql_url, pool_size=2)
-    yield ClientRegistry(engine, SecretCipher(api_settings.secrets_encryption_key))
+    # Cheap argon2 parameters keep client creation fast in tests; verification reads the parameters from the
+    # stored hash, so the API verifies these secrets with the same (real) code path.
+    hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    yield ClientRegistry(engine, SecretCipher(api_settings.secrets_encryption_key), hasher=hasher)
     engine.dispose()
 
 

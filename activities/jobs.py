@@ -42,7 +42,7 @@ class JobActivities:
         return LoadedJob(
             job_id=record.job_id, kind=record.kind, client_id=record.client_id, status=record.status,
             payload=record.payload, batch_id=record.batch_id,
-            import_item_parallelism=self._r.settings.import_item_parallelism,
+            import_item_parallelism=self._r.settings.import_item_parallelism, store_retry=self._r.store_retry,
         )
 
     @activity.defn(name=MARK_JOB_RUNNING)

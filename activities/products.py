@@ -226,9 +226,10 @@ class ProductActivities:
                 await asyncio.to_thread(ledger.add_effect_data, job_id, EFFECT_STOCK, {"found": stock.quantity})
                 raise business_error(
                     ERR_STOCK_CHANGED_CONCURRENTLY,
-                    f"the stock of product {product_id} changed while this job was applying its delta: it was "
-                    f"{before} when the job planned {before} → {target} (delta {delta}), and is now "
-                    f"{stock.quantity}. Nothing was written; check the stock and send a new delta if needed.",
+                    f"the stock of product {product_id} changed while this job was applying its delta: the job "
+                    f"planned {before} → {target} (delta {delta}) and, on retrying, found {stock.quantity} — "
+                    f"neither number, so whether its earlier write landed cannot be told. Nothing more was "
+                    f"written; check the stock and send a new delta if needed.",
                     before=before, target=target, found=stock.quantity,
                 )
             with store_errors(not_found=_not_found(product_id)):
@@ -319,6 +320,7 @@ class ProductActivities:
                         ean13=None if item.ean13 is UNSET else item.ean13,
                         weight=None if item.weight is UNSET else item.weight,
                     ))
+                    self._r.store_write_done(job_id, f"{key}:posted")
                 # Record the id at once: from here on a retry adopts this product and never POSTs again.
                 await asyncio.to_thread(self._r.ledger.add_effect_data, job_id, key, {"product_id": product_id})
             else:

@@ -10,6 +10,7 @@ from bridge.jobs.repository import JobRepository
 from bridge.orders.states import OrderStateCache
 from bridge.prestashop import PrestaShopGateway
 from bridge.settings import Settings
+from workflows.activity_contracts import StoreRetryTiming
 
 AfterStoreWrite = Callable[[str, str], None]
 """Test-only fault hook, called as ``hook(job_id, effect_key)`` right after a store write succeeded and before
@@ -25,6 +26,8 @@ class ActivityResources:
     gateway: PrestaShopGateway
     order_states: OrderStateCache
     after_store_write: AfterStoreWrite | None = None
+    store_retry: StoreRetryTiming = StoreRetryTiming()
+    """How store activities retry transient failures; handed to each job workflow with its job."""
 
     def store_write_done(self, job_id: str, effect_key: str) -> None:
         if self.after_store_write is not None:

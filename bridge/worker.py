@@ -40,7 +40,7 @@ from bridge.jobs.repository import JobRepository
 from bridge.orders.states import OrderStateCache
 from bridge.prestashop import PrestaShopGateway
 from bridge.settings import Settings
-from workflows.activity_contracts import PurgeInput
+from workflows.activity_contracts import PurgeInput, StoreRetryTiming
 from workflows.import_products import ImportProductsWorkflow
 from workflows.purge_idempotency_keys import PurgeIdempotencyKeysWorkflow
 from workflows.update_order_status import UpdateOrderStatusWorkflow
@@ -74,7 +74,10 @@ def build_worker(client: Client, settings: Settings, resources: ActivityResource
 
 @contextlib.asynccontextmanager
 async def open_worker_resources(
-    settings: Settings, *, after_store_write: AfterStoreWrite | None = None
+    settings: Settings,
+    *,
+    after_store_write: AfterStoreWrite | None = None,
+    store_retry: StoreRetryTiming | None = None,
 ) -> AsyncIterator[ActivityResources]:
     """Everything the activities hold for the worker's life; closed on exit. Raises ``DatabaseNotMigrated``."""
     engine = create_checked_engine(settings.mysql_url)
@@ -93,6 +96,7 @@ async def open_worker_resources(
             gateway=gateway,
             order_states=OrderStateCache(gateway, ttl_seconds=60),
             after_store_write=after_store_write,
+            store_retry=store_retry or StoreRetryTiming(),
         )
     finally:
         await gateway.aclose()

@@ -50,6 +50,16 @@ APPLY_TRACKING_NUMBER = "apply_tracking_number"
 PURGE_IDEMPOTENCY_KEYS = "purge_idempotency_keys"
 
 
+@dataclass(frozen=True)
+class StoreRetryTiming:
+    """Retry timing of activities that talk to the store: ``initial_seconds``, doubling, at most
+    ``maximum_seconds`` apart, ``maximum_attempts`` in all. The worker decides it (tests shorten it)."""
+
+    initial_seconds: float = 1.0
+    maximum_seconds: float = 30.0
+    maximum_attempts: int = 6
+
+
 # --- projection ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LoadJobInput:
@@ -66,6 +76,8 @@ class LoadedJob:
     batch_id: str | None = None
     import_item_parallelism: int = 10
     """From the worker's settings: how many items of one batch talk to the store at once."""
+    store_retry: StoreRetryTiming = field(default_factory=lambda: StoreRetryTiming())
+    """From the worker: how store activities retry transient failures."""
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ class ImportProductsWorkflow:
             async with gate:
                 try:
                     return await store_activity(
+                        job,
                         IMPORT_ITEM,
                         ImportItemInput(job_id=job.job_id, item_index=index, item=item,
                                         update_existing=update_existing),
@@ -95,9 +96,8 @@ class ImportProductsWorkflow:
         succeeded = [o for o in outcomes if o is not None]
         failed = len(items) - len(succeeded)
         written = any(o.product_written for o in succeeded)
-        reindex = await store_activity(
-            DESCRIBE_REINDEX, ReindexInput(bool(options.get("skip_reindex", False)), written), ReindexResult
-        )
+        requested_skip = bool(options.get("skip_reindex", False))
+        reindex = await store_activity(job, DESCRIBE_REINDEX, ReindexInput(requested_skip, written), ReindexResult)
         result: dict[str, Any] = {
             "batch_id": payload["batch_id"],
             "items": {"total": len(items), "succeeded": len(succeeded), "failed": failed},

@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         LoadJobInput,
         JobStatusResult,
         MarkJobRunningInput,
+        StoreRetryTiming,
     )
     from workflows.contracts import (
         SA_JOB_STATUS,
@@ -82,13 +83,18 @@ BUSINESS_ERROR_TYPES = [
 ]
 """Never retried, whatever the activity says: retrying cannot change the answer."""
 
-STORE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    maximum_attempts=6,
-    non_retryable_error_types=BUSINESS_ERROR_TYPES,
-)
+
+
+def store_retry_policy(timing: StoreRetryTiming) -> RetryPolicy:
+    """Backoff for transient store failures (1 s, 2 s, 4 s... at most 30 s apart, 6 attempts by default)."""
+    return RetryPolicy(
+        initial_interval=timedelta(seconds=timing.initial_seconds),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(seconds=timing.maximum_seconds),
+        maximum_attempts=timing.maximum_attempts,
+        non_retryable_error_types=BUSINESS_ERROR_TYPES,
+    )
+
 STORE_START_TO_CLOSE = timedelta(seconds=60)
 """One attempt of a store activity: a few webservice calls, each bounded by the gateway's own timeouts."""
 STORE_HEARTBEAT = timedelta(seconds=10)
@@ -105,7 +111,7 @@ DB_RETRY = RetryPolicy(
 DB_START_TO_CLOSE = timedelta(seconds=30)
 
 
-async def store_activity(name: str, arg: Any, result_type: type[ResultT]) -> ResultT:
+async def store_activity(job: LoadedJob, name: str, arg: Any, result_type: type[ResultT]) -> ResultT:
     """Run an activity that talks to PrestaShop (retry with backoff, business errors final)."""
     return await workflow.execute_activity(
         name,
@@ -113,7 +119,7 @@ async def store_activity(name: str, arg: Any, result_type: type[ResultT]) -> Res
         result_type=result_type,
         start_to_close_timeout=STORE_START_TO_CLOSE,
         heartbeat_timeout=STORE_HEARTBEAT,
-        retry_policy=STORE_RETRY,
+        retry_policy=store_retry_policy(job.store_retry),
     )
 
 

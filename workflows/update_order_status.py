@@ -39,7 +39,7 @@ class UpdateOrderStatusWorkflow:
         payload = job.payload
         notify = bool(payload.get("notify_customer", False))
         status = await store_activity(
-            APPLY_ORDER_STATUS, OrderStatusInput(job_id=job.job_id, payload=payload), OrderStatusResult
+            job, APPLY_ORDER_STATUS, OrderStatusInput(job_id=job.job_id, payload=payload), OrderStatusResult
         )
         result: dict[str, Any] = {
             "order_id": status.order_id,
@@ -50,6 +50,7 @@ class UpdateOrderStatusWorkflow:
         tracking_number = payload.get("tracking_number")
         if tracking_number:
             tracking = await store_activity(
+                job,
                 APPLY_TRACKING_NUMBER,
                 TrackingInput(job_id=job.job_id, order_id=status.order_id, tracking_number=tracking_number,
                               notify_customer=notify),

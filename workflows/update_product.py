@@ -43,23 +43,25 @@ class UpdateProductWorkflow:
         payload = job.payload
         updates: dict[str, Any] = payload["updates"]
         update_input = ProductUpdateInput(job_id=job.job_id, payload=payload)
-        await store_activity(CHECK_PRODUCT_UPDATE, update_input, ProductCheckResult)
+        await store_activity(job, CHECK_PRODUCT_UPDATE, update_input, ProductCheckResult)
 
         result: dict[str, Any] = {"product_id": payload["product_id"]}
         product_written = False
         if "price_ht" in updates or "seo" in updates:
-            fields = await store_activity(APPLY_PRODUCT_FIELDS, update_input, ProductFieldsResult)
+            fields = await store_activity(job, APPLY_PRODUCT_FIELDS, update_input, ProductFieldsResult)
             product_written = fields.product_written
             if fields.price is not None:
                 result["price"] = fields.price
             if fields.seo is not None:
                 result["seo"] = fields.seo
         if "stock_delta" in updates:
-            stock = await store_activity(APPLY_STOCK_DELTA, update_input, StockDeltaResult)
+            stock = await store_activity(job, APPLY_STOCK_DELTA, update_input, StockDeltaResult)
             result["stock"] = {"before": stock.before, "after": stock.after, "delta": stock.delta,
                                "race_window_note": stock.race_window_note}
         requested_skip = bool(payload.get("options", {}).get("skip_reindex", False))
-        reindex = await store_activity(DESCRIBE_REINDEX, ReindexInput(requested_skip, product_written), ReindexResult)
+        reindex = await store_activity(
+            job, DESCRIBE_REINDEX, ReindexInput(requested_skip, product_written), ReindexResult
+        )
         result["reindex"] = {"requested_skip": reindex.requested_skip, "reindexed": reindex.reindexed,
                              "note": reindex.note}
         return JobOutcome(job_id=job.job_id, status=STATUS_SUCCEEDED, result=result)

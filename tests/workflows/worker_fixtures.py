@@ -30,7 +30,7 @@ from bridge.jobs.repository import JobRecord, JobRepository, NewJob, utc_now
 from bridge.settings import Settings
 from bridge.store_simulator import SimulatorAdmin
 from bridge.worker import build_worker, open_worker_resources
-from workflows.activity_contracts import JobWorkflowResult
+from workflows.activity_contracts import JobWorkflowResult, StoreRetryTiming
 from workflows.contracts import (
     SA_BATCH_ID,
     SA_CLIENT_ID,
@@ -39,6 +39,10 @@ from workflows.contracts import (
     JobWorkflowInput,
     workflow_id_for,
 )
+
+
+TEST_STORE_RETRY = StoreRetryTiming(initial_seconds=0.2, maximum_seconds=1.0, maximum_attempts=3)
+"""Shorter than production (1 s … 30 s, 6 attempts) so exhausted-retry tests take seconds, not minutes."""
 
 
 class InjectedFailure(RuntimeError):
@@ -54,13 +58,18 @@ class StoreWriteFaults:
     """
 
     plan: dict[str, int] = field(default_factory=dict)
+    side_effects: dict[str, Callable[[], None]] = field(default_factory=dict)
     fired: list[tuple[str, str]] = field(default_factory=list)
 
-    def fail_after_write(self, effect_key: str, *, times: int = 1) -> None:
+    def fail_after_write(self, effect_key: str, *, times: int = 1, then: Callable[[], None] | None = None) -> None:
+        """Fail the next ``times`` writes of ``effect_key``; ``then`` runs first (e.g. a change behind the back)."""
         self.plan[effect_key] = times
+        if then is not None:
+            self.side_effects[effect_key] = then
 
     def clear(self) -> None:
         self.plan.clear()
+        self.side_effects.clear()
         self.fired.clear()
 
     def __call__(self, job_id: str, effect_key: str) -> None:
@@ -68,6 +77,8 @@ class StoreWriteFaults:
         if remaining > 0:
             self.plan[effect_key] = remaining - 1
             self.fired.append((job_id, effect_key))
+            if effect_key in self.side_effects:
+                self.side_effects[effect_key]()
             raise InjectedFailure(f"injected failure after the store write of {effect_key}")
 
 
@@ -122,7 +133,8 @@ def store_write_faults() -> StoreWriteFaults:
 async def running_worker(
     wf_temporal_client: Client, worker_settings: Settings, store_write_faults: StoreWriteFaults
 ) -> AsyncIterator[None]:
-    async with open_worker_resources(worker_settings, after_store_write=store_write_faults) as resources:
+    async with open_worker_resources(worker_settings, after_store_write=store_write_faults,
+                                     store_retry=TEST_STORE_RETRY) as resources:
         async with build_worker(wf_temporal_client, worker_settings, resources):
             yield
 
@@ -202,6 +214,7 @@ async def eventually(predicate: Callable[[], Any], *, timeout: float = 30.0, int
 
 
 __all__ = [
+    "TEST_STORE_RETRY",
     "InjectedFailure",
     "Jobs",
     "StoreWriteFaults",

@@ -391,3 +391,17 @@ def test_canonical_string_used_by_the_helper_matches_the_contract() -> None:
     headers = helper.signed_headers("POST", "/v1/x?a=1", b"{}", request_id="r", timestamp=5)
     assert headers["X-Signature"] == sign("secret", canonical_string("POST", "/v1/x?a=1", 5, "r",
                                                                      body_sha256(b"{}")))
+
+
+async def test_hmac_rotation_over_http_old_and_new_verify_until_finished(new_signed_client: NewSignedClient,
+                                                                          registry: ClientRegistry) -> None:
+    client, created = await new_signed_client()
+    new_secret = registry.rotate_hmac_secret(created.client_id)
+    await asyncio.sleep(0.4)  # client cache
+    ok(await client.get(PROBE))  # the old secret still verifies
+    rotated = SignedClient(client.http, client.access_token, new_secret)
+    ok(await rotated.get(PROBE))
+    registry.finish_hmac_rotation(created.client_id)
+    await asyncio.sleep(0.4)
+    assert_problem(await client.get(PROBE), 403, "invalid_signature")
+    ok(await rotated.get(PROBE))

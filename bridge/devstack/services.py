@@ -131,6 +131,10 @@ class PrivateMariaDB(_PrivateService):
                        "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
                        "--max-connections=500")
 
+    def __init__(self, *, port: int | None = None, base_dir: Path | str | None = None) -> None:
+        super().__init__(port=port, base_dir=base_dir)
+        self._socket_dir: Path | None = None
+
     @property
     def data_dir(self) -> Path:
         return self.base_dir / "data"
@@ -147,9 +151,17 @@ class PrivateMariaDB(_PrivateService):
 
     def _socket_path(self) -> Path:
         socket = self.base_dir / "mysqld.sock"
-        if len(str(socket)) > MAX_UNIX_SOCKET_PATH:
-            socket = Path(tempfile.mkdtemp(prefix="bridge-mdb-")) / "mysqld.sock"
+        if len(str(socket)) > MAX_UNIX_SOCKET_PATH:  # a deep base_dir: put the socket in a short folder
+            if self._socket_dir is None:
+                self._socket_dir = Path(tempfile.mkdtemp(prefix="bridge-mdb-"))
+            socket = self._socket_dir / "mysqld.sock"
         return socket
+
+    def close(self) -> None:
+        super().close()
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
 
     def _prepare(self) -> None:
         if (self.data_dir / "mysql").is_dir():

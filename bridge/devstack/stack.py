@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -56,7 +56,15 @@ class StopRequested(Exception):  # noqa: N818 - a control-flow signal, not an er
 
 
 class _Stoppable(Protocol):
+    @property
+    def pid(self) -> int | None: ...
+
+    def start(self) -> object: ...
+
     def stop(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Stoppable)
 
 
 @dataclass
@@ -162,11 +170,17 @@ class DevStack:
         self._write_state()
         return settings
 
-    def _remember(self, name: str, service: _Stoppable, pid: int | None) -> None:
+    def _start(self, name: str, service: _S) -> _S:
+        """Start ``service``, registered for stopping *before* it starts: a Ctrl-C that lands while it is still
+        coming up (StopRequested raised inside ``start()``) must not leave it running."""
         self._started.append((name, service))
-        if pid:
-            self.state.pids[name] = pid
+        service.start()
+        if isinstance(service, ManagedProcess):
+            self._children[name] = service  # the supervised ones: their death stops the stack
+        if service.pid:
+            self.state.pids[name] = service.pid
         self._write_state()
+        return service
 
     def _provide_mysql(self, mysql_url: str) -> str:
         safe = make_url(mysql_url).render_as_string(hide_password=True)
@@ -179,8 +193,7 @@ class DevStack:
                 f"MySQL does not answer at {safe} and MariaDB is not installed. Start MySQL there, point "
                 f"BRIDGE_MYSQL_URL at one, or install MariaDB: apt-get install mariadb-server"
             )
-        server = PrivateMariaDB(base_dir=self.data_dir / "mariadb").start()
-        self._remember("mariadb", server, server.pid)
+        server = self._start("mariadb", PrivateMariaDB(base_dir=self.data_dir / "mariadb"))
         url = server.url(make_url(mysql_url).database or "bridge")
         self.echo(f"✓ MySQL        {url} (private mariadbd, data in {server.data_dir})")
         self.state.mysql_url = url
@@ -218,8 +231,7 @@ class DevStack:
                 f"Redis does not answer at {redis_url} and redis-server is not installed. Start Redis there, point "
                 f"BRIDGE_REDIS_URL at one, or install it: apt-get install redis-server"
             )
-        server = PrivateRedis(base_dir=self.data_dir / "redis").start()
-        self._remember("redis", server, server.pid)
+        server = self._start("redis", PrivateRedis(base_dir=self.data_dir / "redis"))
         self.echo(f"✓ Redis        {server.url} (private redis-server)")
         self.state.redis_url = server.url
         return server.url
@@ -227,11 +239,10 @@ class DevStack:
     def _start_temporal(self, configured_address: str) -> str:
         configured_port = int(configured_address.rsplit(":", 1)[-1]) if ":" in configured_address else 7233
         port = _port_or_free(configured_port)
-        server = TemporalDevServer(
+        server = self._start("temporal", TemporalDevServer(
             port=port, ui_port=_port_or_free(port + 1000), headless=False,
             db_filename=self.data_dir / "temporal.sqlite", base_dir=self.data_dir / "temporal",
-        ).start()
-        self._remember("temporal", server, server.pid)
+        ))
         self.state.temporal_address, self.state.temporal_ui_url = server.address, server.ui_url or ""
         self.echo(f"✓ Temporal     {server.address}  UI {server.ui_url}")
         return server.address
@@ -271,9 +282,8 @@ class DevStack:
             [sys.executable, "-m", "bridge.store_simulator", "--host", LOCALHOST, "--port", str(port),
              "--admin-port", str(admin_port), "--db", str(self.data_dir / "store.sqlite"), "--api-key", key],
             log_path=self.log_dir / "store-simulator.log", stop_timeout=self.stop_timeout,
-        ).start()
-        self._remember("store-simulator", process, process.pid)
-        self._children["store-simulator"] = process
+        )
+        self._start("store-simulator", process)
         process.wait_ready(lambda: port_is_open(LOCALHOST, port) and port_is_open(LOCALHOST, admin_port),
                            timeout=30, what="listening")
         url = f"http://{LOCALHOST}:{port}"
@@ -286,10 +296,8 @@ class DevStack:
         if settings.api_port and port != settings.api_port:
             self.echo(f"  (port {settings.api_port} is taken; the API uses {port})")
         settings = settings.replace(api_port=port)
-        process = ManagedProcess("api", bridge_command("api"), env=settings_environment(settings),
-                                 log_path=self.log_dir / "api.log", stop_timeout=self.stop_timeout).start()
-        self._remember("api", process, process.pid)
-        self._children["api"] = process
+        process = self._start("api", ManagedProcess("api", bridge_command("api"), env=settings_environment(settings),
+                                                    log_path=self.log_dir / "api.log", stop_timeout=self.stop_timeout))
         url = f"http://{settings.api_host}:{port}"
 
         def healthy() -> bool:
@@ -301,12 +309,10 @@ class DevStack:
         return settings
 
     def _start_worker(self, settings: Settings) -> None:
-        process = ManagedProcess("worker", bridge_command("worker"), env=settings_environment(settings),
-                                 log_path=self.log_dir / "worker.log", stop_timeout=self.stop_timeout).start()
-        self._remember("worker", process, process.pid)
-        self._children["worker"] = process
-
         started = time.time()
+        process = self._start("worker", ManagedProcess(
+            "worker", bridge_command("worker"), env=settings_environment(settings), log_path=self.log_dir / "worker.log",
+            stop_timeout=self.stop_timeout))
         process.wait_ready(lambda: asyncio.run(self._worker_polls(settings, since=started - 1)), timeout=60,
                            what=f"polling task queue {settings.temporal_task_queue!r}", interval=0.5)
         self.echo(f"✓ Worker       polling {settings.temporal_task_queue!r}  (log {self.log_dir / 'worker.log'})")

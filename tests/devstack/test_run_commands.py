@@ -140,3 +140,19 @@ def test_bridge_dev_runs_the_stack_and_sigint_leaves_nothing_behind(tmp_path: Pa
     left = {pid: Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ") for pid in children if alive(pid)}
     assert not left, f"left behind: {left}"
     assert not (data_dir / "dev-stack.json").exists()
+
+
+def test_bridge_dev_says_what_to_install_when_mysql_is_unreachable_and_mariadb_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridge.devstack import stack as stack_module
+    from bridge.devstack.processes import MissingDependency
+    from bridge.settings import Settings
+
+    # Simulate a machine without MariaDB: the binary lookup finds nothing.
+    monkeypatch.setattr(stack_module, "find_binary", lambda *names: None)
+    dev = stack_module.DevStack(Settings(mysql_url=f"mysql+pymysql://root@127.0.0.1:{free_port()}/bridge",
+                                         data_dir=str(tmp_path)), echo=lambda line: None)
+    with pytest.raises(MissingDependency, match="apt-get install mariadb-server"):
+        dev.start()
+    dev.stop()

@@ -124,15 +124,31 @@ async def wf_temporal_client(temporal_address: str) -> Client:
     return await Client.connect(temporal_address)
 
 
+# Each area's conftest imports these fixtures, so pytest sees one definition per directory. The worker and its
+# fault hook must still be one per session (two workers on one task queue would share the activities at random),
+# so they live in the session's stash and later definitions reuse them.
+_SHARED = pytest.StashKey[dict[str, Any]]()
+
+
+def _shared(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return request.config.stash.setdefault(_SHARED, {})
+
+
 @pytest.fixture(scope="session")
-def store_write_faults() -> StoreWriteFaults:
-    return StoreWriteFaults()
+def store_write_faults(request: pytest.FixtureRequest) -> StoreWriteFaults:
+    return _shared(request).setdefault("faults", StoreWriteFaults())
 
 
 @pytest.fixture(scope="session")
 async def running_worker(
-    wf_temporal_client: Client, worker_settings: Settings, store_write_faults: StoreWriteFaults
+    request: pytest.FixtureRequest, wf_temporal_client: Client, worker_settings: Settings,
+    store_write_faults: StoreWriteFaults,
 ) -> AsyncIterator[None]:
+    shared = _shared(request)
+    if shared.get("worker_running"):
+        yield
+        return
+    shared["worker_running"] = True
     async with open_worker_resources(worker_settings, after_store_write=store_write_faults,
                                      store_retry=TEST_STORE_RETRY) as resources:
         async with build_worker(wf_temporal_client, worker_settings, resources):

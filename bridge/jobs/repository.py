@@ -128,6 +128,7 @@ class JobRepository:
             "status": STATUS_ACCEPTED,
             "request_id": job.request_id,
             "batch_id": job.batch_id,
+            "redrive_of_job_id": job.redrive_of_job_id,
             "payload": job.payload,
             "fingerprint": job.fingerprint,
             "workflow_id": workflow_id_for(job.job_id),

@@ -20,6 +20,7 @@ nothing needs a restart when Redis comes back.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -32,6 +33,9 @@ from redis.exceptions import RedisError
 WINDOW_SECONDS = 60
 REDIS_RETRY_AFTER_FAILURE_SECONDS = 1.0
 """After a Redis error, use the fallback for this long before trying Redis again."""
+REDIS_DECISION_TIMEOUT_SECONDS = 0.5
+"""Give up on Redis for this request after this long. redis-py's default policy retries a refused connection
+with exponential backoff (seconds); a rate-limit decision must not wait for that."""
 
 _ADMIT_SCRIPT = """
 -- KEYS[1]: counter of this client and request class; KEYS[2] (reads only): replay marker of the request id
@@ -164,9 +168,10 @@ class RateLimiter:
         if self.redis_available:
             keys = [counter_key] if replay_key is None else [counter_key, replay_key]
             try:
-                admitted, used, ttl_ms = await self._script(keys=keys, args=[limit, WINDOW_SECONDS * 1000,
-                                                                              self._replay_ttl_ms])
-            except (RedisError, OSError):
+                async with asyncio.timeout(REDIS_DECISION_TIMEOUT_SECONDS):
+                    admitted, used, ttl_ms = await self._script(keys=keys, args=[limit, WINDOW_SECONDS * 1000,
+                                                                                  self._replay_ttl_ms])
+            except (RedisError, OSError, TimeoutError):
                 self._redis_down_until = self._clock() + REDIS_RETRY_AFTER_FAILURE_SECONDS
             else:
                 verdict = {1: Verdict.ADMITTED, 0: Verdict.RATE_LIMITED, -1: Verdict.REPLAYED}[int(admitted)]

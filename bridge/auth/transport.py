@@ -11,6 +11,7 @@ import zlib
 from bridge.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # gzip container, not raw zlib
+INFLATE_STEP_BYTES = 256 * 1024
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -22,24 +23,34 @@ def inflate_gzip(body: bytes, limit: int) -> bytes:
     """Decode a gzip body, refusing (413) as soon as the output would exceed ``limit`` bytes.
 
     ``decompressobj.decompress(..., max_length=...)`` never produces more than it is asked for, so a gzip bomb
-    costs at most ``limit`` bytes of memory and the inflation stops there. Multi-member gzip (concatenated
-    members, RFC 1952 §2.2) is accepted.
+    costs at most ``limit`` bytes of output (plus one step) and the inflation stops there. Multi-member gzip
+    (concatenated members, RFC 1952 §2.2) is accepted.
     """
-    output = bytearray()
+    pieces: list[bytes] = []
+    total = 0
     remaining = body
-    while True:
+    while True:  # one pass per gzip member
         inflater = zlib.decompressobj(GZIP_WBITS)
-        try:
-            output += inflater.decompress(remaining, limit + 1 - len(output))
-        except zlib.error:
-            raise BadRequest("the request body is not valid gzip", code="invalid_gzip") from None
-        if len(output) > limit or inflater.unconsumed_tail:
-            raise too_large(limit)
-        if not inflater.eof:
-            raise BadRequest("the gzip request body is truncated", code="invalid_gzip")
+        data = remaining
+        while True:
+            # Small steps: CPython builds each step's output in blocks and joins them, so one big call would
+            # briefly hold twice the ceiling. max_length is never 0 here (0 would mean "unbounded").
+            try:
+                piece = inflater.decompress(data, min(INFLATE_STEP_BYTES, limit + 1 - total))
+            except zlib.error:
+                raise BadRequest("the request body is not valid gzip", code="invalid_gzip") from None
+            total += len(piece)
+            if total > limit:
+                raise too_large(limit)
+            pieces.append(piece)
+            if inflater.eof:
+                break
+            data = inflater.unconsumed_tail
+            if not data and not piece:  # input exhausted, nothing pending, no end of stream
+                raise BadRequest("the gzip request body is truncated", code="invalid_gzip")
         remaining = inflater.unused_data
         if not remaining:
-            return bytes(output)
+            return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def decode_body(body: bytes, content_encoding: str, *, max_bytes: int, gzip_required_above: int) -> bytes:

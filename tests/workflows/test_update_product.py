@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from bridge.store_simulator import SimulatorAdmin
 from tests.workflows.worker_fixtures import Jobs
+from workflows.activity_contracts import JobWorkflowResult
+from workflows.contracts import SA_CLIENT_ID, SA_JOB_KIND, SA_JOB_STATUS, JobWorkflowInput, workflow_id_for
 
 
 def _stock(sim: SimulatorAdmin, product_id: int) -> int:
@@ -83,3 +87,24 @@ async def test_store_validation_error_fails_with_prestashops_message(jobs: Jobs,
     assert record.status == "failed"
     assert record.error_code == "unknown_language"
     assert "de" in (record.error_message or "")
+
+
+async def test_search_attributes_follow_the_projection(jobs: Jobs, sim: SimulatorAdmin) -> None:
+    _, record = await jobs.run("update_product", {"product_id": 19, "updates": {"price_ht": "14"}})
+    description = await jobs.client.get_workflow_handle(workflow_id_for(record.job_id)).describe()
+    attributes = description.typed_search_attributes
+    assert attributes.get(SA_JOB_STATUS) == "succeeded"
+    assert attributes.get(SA_JOB_KIND) == "update_product"
+    assert attributes.get(SA_CLIENT_ID) == record.client_id
+
+
+async def test_a_finished_job_is_not_applied_again_by_a_second_run(jobs: Jobs, sim: SimulatorAdmin) -> None:
+    """Re-running a job's workflow (e.g. after its first run was terminated) never repeats its effects."""
+    _, record = await jobs.run("update_product", {"product_id": 19, "updates": {"stock_delta": 1}})
+    again = await jobs.client.execute_workflow(
+        "UpdateProductWorkflow", JobWorkflowInput(job_id=record.job_id, kind=record.kind, client_id=record.client_id),
+        id=f"rerun-{uuid.uuid4()}", task_queue=jobs.settings.temporal_task_queue, result_type=JobWorkflowResult,
+    )
+    assert again.status == "succeeded"
+    assert sim.inspect()["stock_writes"] == {"19": 1}
+    assert int(sim.get_object("stock_availables", 19)["quantity"]) == 301

@@ -8,10 +8,15 @@ answers. Errors are raised as :mod:`bridge.errors` and rendered by :mod:`bridge.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
+import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Operation
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, SkipValidation
 
@@ -20,6 +25,7 @@ from bridge.auth import AuthenticatedClient, provide_client
 from bridge.errors import BadRequest, NotFound
 from bridge.jobs.acceptance import WriteAnswer
 from bridge.jobs.resource import load_job_resource
+from bridge.jobs.schemas import PAYLOAD_TYPES
 from workflows.contracts import KIND_IMPORT_PRODUCTS, KIND_UPDATE_ORDER_STATUS, KIND_UPDATE_PRODUCT
 
 # Injected objects are not data to validate: SkipValidation keeps Litestar from inspecting their types.
@@ -37,6 +43,61 @@ def parse_job_id(raw: str) -> str:
             code="invalid_job_id",
             errors=[{"pointer": "/jobId", "detail": "not a UUID"}],
         ) from None
+
+
+def _inline_refs(schema: Any, definitions: dict[str, Any]) -> Any:
+    """Replace msgspec's ``#/$defs/X`` references by the definitions themselves (the payloads are not recursive),
+    so the schema is self-contained wherever it is placed in the OpenAPI document; decimals accept numbers."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline_refs(definitions[ref.removeprefix("#/$defs/")], definitions)
+        inlined = {key: _inline_refs(value, definitions) for key, value in schema.items() if key != "$defs"}
+        if inlined.get("format") == "decimal":  # msgspec documents Decimal as a string; numbers are welcome too
+            inlined["type"] = ["string", "number"]
+        return inlined
+    if isinstance(schema, list):
+        return [_inline_refs(value, definitions) for value in schema]
+    return schema
+
+
+def write_operation(kind: str) -> type[Operation]:
+    """An OpenAPI operation that documents the write's JSON body with the payload struct's schema.
+
+    Why: the handlers read the raw body themselves (the contract's TTC check and per-field ``errors`` must run
+    before any generic parsing), so Litestar cannot infer the request body; this adds it from the same msgspec
+    struct that validates it.
+    """
+    raw = msgspec.json.schema(PAYLOAD_TYPES[kind])
+    body_schema = _inline_refs(raw, raw.get("$defs", {}))
+
+    @dataclass
+    class WriteOperation(Operation):
+        def to_schema(self) -> dict[str, Any]:
+            result = super().to_schema()
+            result["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+            return result
+
+    return WriteOperation
+
+
+_PROBLEM = "application/problem+json"
+WRITE_RESPONSES = {
+    200: ResponseSpec(dict[str, Any], description="Completed idempotent replay: the job resource.", generate_examples=False),
+    400: ResponseSpec(dict[str, Any], description="Invalid payload (``errors``: one JSON pointer per field), "
+                      "including ``ttc_price_forbidden``.", media_type=_PROBLEM, generate_examples=False),
+    409: ResponseSpec(dict[str, Any], description="``idempotency_key_reused``, ``request_in_progress``, "
+                      "``job_failed_replay`` (with ``job``) or ``batch_id_conflict``.", media_type=_PROBLEM,
+                      generate_examples=False),
+    422: ResponseSpec(dict[str, Any], description="Business pre-check refused (e.g. ``product_not_found``, "
+                      "``insufficient_stock``, ``invalid_transition``).", media_type=_PROBLEM, generate_examples=False),
+    503: ResponseSpec(dict[str, Any], description="The store (``store_unavailable``) or Redis is unavailable; "
+                      "see ``Retry-After``.", media_type=_PROBLEM, generate_examples=False),
+}
+ACCEPTED_HEADERS = [
+    ResponseHeader(name="Location", documentation_only=True, description="The job to poll: /v1/jobs/{job_id}"),
+    ResponseHeader(name="Retry-After", documentation_only=True, description="Polling hint in seconds"),
+]
 
 
 def _render(answer: WriteAnswer) -> Response[dict[str, Any]]:
@@ -69,21 +130,24 @@ class JobsController(Controller):
         )
         return _render(answer)
 
-    @post("/products/update", summary="update_product", status_code=202,
+    @post("/products/update", operation_class=write_operation(KIND_UPDATE_PRODUCT), responses=WRITE_RESPONSES,
+          response_headers=ACCEPTED_HEADERS, summary="update_product", status_code=202,
           description="Accept a product update (HT price, stock delta, SEO) as a job. 202 means accepted only.")
     async def update_product(
         self, request: Request[Any, Any, Any], client: Caller, resources: Resources
     ) -> Response[dict[str, Any]]:
         return await self._accept(KIND_UPDATE_PRODUCT, request, client, resources)
 
-    @post("/products/import", summary="import_products", status_code=202,
+    @post("/products/import", operation_class=write_operation(KIND_IMPORT_PRODUCTS), responses=WRITE_RESPONSES,
+          response_headers=ACCEPTED_HEADERS, summary="import_products", status_code=202,
           description="Accept a batch of up to 50 products (keyed by batch_id) as one job.")
     async def import_products(
         self, request: Request[Any, Any, Any], client: Caller, resources: Resources
     ) -> Response[dict[str, Any]]:
         return await self._accept(KIND_IMPORT_PRODUCTS, request, client, resources)
 
-    @post("/orders/status", summary="update_order_status", status_code=202,
+    @post("/orders/status", operation_class=write_operation(KIND_UPDATE_ORDER_STATUS), responses=WRITE_RESPONSES,
+          response_headers=ACCEPTED_HEADERS, summary="update_order_status", status_code=202,
           description="Accept an order status change (and optional tracking number) as a job.")
     async def update_order_status(
         self, request: Request[Any, Any, Any], client: Caller, resources: Resources

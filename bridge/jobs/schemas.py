@@ -80,8 +80,12 @@ Reference = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[^<>;={}
 BatchId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Ean13 = Annotated[str, Meta(pattern=r"^[0-9]{0,13}$")]
 TrackingNumber = Annotated[str, Meta(max_length=64, pattern=TRACKING_NUMBER_PATTERN)]
-# Decimal constraints (>= 0, at most 6 places) are not expressible with msgspec.Meta: checked in _check_decimal.
-Amount = Decimal
+# Decimal constraints (>= 0, at most 6 places) are not expressible with msgspec.Meta: checked in _decimal_errors.
+Amount = Annotated[
+    Decimal,
+    Meta(extra_json_schema={"minimum": 0,
+                            "description": "a decimal >= 0 with at most 6 decimal places, as a string or a number"}),
+]
 
 
 class _Payload(Struct, forbid_unknown_fields=True, kw_only=True):

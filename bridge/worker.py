@@ -149,7 +149,3 @@ async def run_worker(settings: Settings, *, after_store_write: AfterStoreWrite |
             for sig in installed:
                 loop.remove_signal_handler(sig)
 
-
-if __name__ == "__main__":  # ``python -m bridge.worker``; the ``bridge worker`` command does the same
-    logging.basicConfig(level=logging.INFO)
-    asyncio.run(run_worker(Settings.from_env()))

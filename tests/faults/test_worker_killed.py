@@ -1,6 +1,6 @@
 """A worker process killed with SIGKILL in the middle of an import, then restarted: each effect exactly once.
 
-The worker runs as a real child process (``python -m bridge.worker``, configured by BRIDGE_* variables) on a
+The worker runs as a real child process (``bridge worker``, configured by BRIDGE_* variables) on a
 task queue of this test's own. The simulator's latency keeps the batch running long enough to kill the worker
 with items done, in flight and not started. Temporal notices the dead worker through missed heartbeats and
 re-runs its activities on the restarted worker; the simulator's inspection endpoint then counts the effects.
@@ -39,8 +39,8 @@ def _worker_process(settings: Settings, log_path: Path) -> ManagedProcess:
         "BRIDGE_PRESTASHOP_KEY": settings.prestashop_key,
         "BRIDGE_IMPORT_ITEM_PARALLELISM": str(settings.import_item_parallelism),
     }
-    return ManagedProcess("bridge worker", [sys.executable, "-m", "bridge.worker"], log_path=log_path, env=env,
-                          cwd=ROOT)
+    bridge_command = Path(sys.executable).with_name("bridge")
+    return ManagedProcess("bridge worker", [str(bridge_command), "worker"], log_path=log_path, env=env, cwd=ROOT)
 
 
 def _start(process: ManagedProcess) -> None:

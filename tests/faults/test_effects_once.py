@@ -105,3 +105,16 @@ async def test_a_store_that_stays_down_fails_the_job_instead_of_leaving_it_runni
     assert record.error_code == "store_unavailable"
     assert record.error_retryable is True
     assert record.finished_at is not None
+
+
+async def test_transient_store_errors_are_retried_with_backoff_and_applied_once(
+    jobs: Jobs, sim: SimulatorAdmin
+) -> None:
+    # The next two writes get a 503 from "a proxy in front of the store"; the gateway never retries a write itself.
+    sim.set_faults(fail_next=2, error_status=503, methods=["PATCH"])
+    _, record = await jobs.run("update_product", {"product_id": 19, "updates": {"price_ht": "17", "stock_delta": 2}})
+    assert record.status == "succeeded", record.error_message
+    assert record.attempts == 3
+    assert sim.get_object("products", 19)["price"] == "17.000000"
+    assert int(sim.get_object("stock_availables", 19)["quantity"]) == 302
+    assert sim.inspect()["stock_writes"] == {"19": 1}

@@ -145,8 +145,9 @@ class JobDispatcher:
             log.warning("Temporal unreachable at accept time; the dispatcher will start the job",
                         extra={"job_id": job.job_id})
             return False
-        except Exception:
-            log.exception("starting the workflow failed; the dispatcher will retry", extra={"job_id": job.job_id})
+        except Exception as exc:
+            log.error("starting the workflow failed (%s: %s); the dispatcher will retry",
+                      exc.__class__.__name__, exc, extra={"job_id": job.job_id})
             return False
         return True
 
@@ -162,8 +163,9 @@ class JobDispatcher:
             except TemporalUnavailable:
                 log.warning("Temporal unreachable; %d job(s) wait for their workflow", len(pending) - started)
                 break  # no point trying the others now
-            except Exception:
-                log.exception("starting the workflow failed; retrying next tick", extra={"job_id": job.job_id})
+            except Exception as exc:
+                log.error("starting the workflow failed (%s: %s); retrying next tick",
+                          exc.__class__.__name__, exc, extra={"job_id": job.job_id})
                 continue
             started += 1
             log.info("dispatcher started a job's workflow", extra={"job_id": job.job_id})
@@ -176,8 +178,9 @@ class JobDispatcher:
                 await self.dispatch_pending()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # MySQL down, for instance: try again next tick
-                log.exception("dispatcher pass failed")
+            except Exception as exc:  # MySQL down, for instance: try again next tick
+                # The class and message only: log lines never carry stack traces (or what they might reveal).
+                log.error("dispatcher pass failed (%s: %s)", exc.__class__.__name__, exc)
             await asyncio.sleep(self.interval_seconds)
 
 

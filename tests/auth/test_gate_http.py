@@ -405,3 +405,20 @@ async def test_hmac_rotation_over_http_old_and_new_verify_until_finished(new_sig
     await asyncio.sleep(0.4)
     assert_problem(await client.get(PROBE), 403, "invalid_signature")
     ok(await rotated.get(PROBE))
+
+
+async def test_the_real_v1_routes_sit_behind_the_gate(new_signed_client: NewSignedClient) -> None:
+    client, _ = await new_signed_client()
+    async with httpx.AsyncClient(base_url=str(client.http.base_url)) as anonymous:
+        for method, path in (("GET", f"/v1/jobs/{uuid.uuid4()}"),
+                             ("GET", "/v1/products/1"), ("GET", "/v1/orders/1"),
+                             ("POST", "/v1/jobs/products/update"), ("POST", "/v1/jobs/products/import"),
+                             ("POST", "/v1/jobs/orders/status")):
+            assert_problem(await anonymous.request(method, path, json={}), 401, "missing_token")
+    # A signed read of a job that does not exist passes the gate and gets the handler's 404.
+    missing = await client.get(f"/v1/jobs/{uuid.uuid4()}")
+    assert_problem(missing, 404, "job_not_found")
+    assert missing.headers["ratelimit-policy"].startswith('"read"')
+    # A signed write with an invalid payload passes the gate and reaches the handler's schema check (400).
+    invalid = await client.post("/v1/jobs/products/update", json={"product_id": 0})
+    assert invalid.status_code == 400 and invalid.headers["ratelimit-policy"].startswith('"write"')

@@ -44,9 +44,9 @@ GATED_PREFIX = "/v1/"
 READ_METHODS = frozenset({"GET", "HEAD"})
 REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
-_UUID4 = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$")
-_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
-_SIGNATURE = re.compile(r"^[0-9a-fA-F]{64}$")
+_UUID4 = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def is_gated(path: str) -> bool:
@@ -92,7 +92,7 @@ class Gate:
         # 1. size, from the declared length (a chunked body is bounded while it is read, step 6).
         declared = headers.get("content-length")
         if declared is not None:
-            if not declared.isdigit():
+            if not (declared.isascii() and declared.isdigit()):
                 raise BadRequest("Content-Length is not a number", code="invalid_headers",
                                  errors=[{"pointer": "/headers/content-length", "detail": "not a number"}])
             if int(declared) > settings.max_body_bytes:
@@ -127,13 +127,13 @@ class Gate:
         timestamp = headers.get("x-timestamp", "")
         signature = headers.get("x-signature", "")
         errors = []
-        if not _UUID4.match(request_id):
+        if not _UUID4.fullmatch(request_id):
             errors.append({"pointer": "/headers/x-request-id",
                            "detail": "missing" if not request_id else "must be a UUID version 4"})
-        if not _TIMESTAMP.match(timestamp):
+        if not _TIMESTAMP.fullmatch(timestamp):
             errors.append({"pointer": "/headers/x-timestamp",
                            "detail": "missing" if not timestamp else "must be unix time in whole seconds"})
-        if not _SIGNATURE.match(signature):
+        if not _SIGNATURE.fullmatch(signature):
             errors.append({"pointer": "/headers/x-signature",
                            "detail": "missing" if not signature else "must be 64 hexadecimal characters"})
         if errors:

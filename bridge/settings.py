@@ -63,6 +63,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # --- rate limits (per client; overridable per client in the registry) ------------------------------------
     rate_limit_reads_per_minute: int = 100
     rate_limit_writes_per_minute: int = 20
+    token_failures_per_minute: int = 30
+    """Failed ``POST /oauth/token`` attempts per source address and minute; past it, further attempts are refused
+    (429) before the deliberately slow argon2 verification runs. Successful requests are not counted."""
 
     # --- jobs -----------------------------------------------------------------------------------------------
     idempotency_ttl_seconds: int = 24 * 3600

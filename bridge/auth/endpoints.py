@@ -14,9 +14,10 @@ from urllib.parse import parse_qs, unquote_plus
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 
+from bridge.auth.rate_limit import RequestClass
 from bridge.auth.services import AuthServices
 from bridge.clients.registry import ClientRecord
-from bridge.errors import BadRequest, BridgeError, Unauthorized
+from bridge.errors import BadRequest, BridgeError, TooManyRequests, Unauthorized
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -59,6 +60,21 @@ def client_credentials_of(authorization: str | None, form: dict[str, list[str]])
     return form_id, form_secret, False
 
 
+async def _refuse_if_failing_too_often(services: AuthServices, request: Request[Any, Any, Any]) -> str:
+    """Each attempt costs an argon2 verification (tens of ms of CPU by design). A source address that failed
+    too often this minute is refused before that work, which stops both secret guessing and CPU exhaustion with
+    bad credentials; legitimate clients, which succeed, are never counted. Returns the counter's subject."""
+    settings = request.app.state.resources.settings
+    subject = f"ip:{request.client.host if request.client else 'unknown'}"
+    refusal = await services.limiter.exhausted(subject, RequestClass.TOKEN_FAILURE, settings.token_failures_per_minute)
+    if refusal is not None:
+        raise TooManyRequests(
+            f"too many failed token requests from this address; retry in {refusal.reset_seconds} s",
+            code="rate_limited", headers={**NO_STORE, "Retry-After": str(refusal.reset_seconds)},
+        )
+    return subject
+
+
 class OAuthController(Controller):
     include_in_schema = True
     tags = ["oauth"]
@@ -83,11 +99,14 @@ class OAuthController(Controller):
         if not grant_type:
             raise oauth_error("invalid_request", "grant_type is required")
         services = auth_services_of(request)
+        subject = await _refuse_if_failing_too_often(services, request)
         # argon2 verification is deliberately slow (and the registry is synchronous): off the event loop.
         record: ClientRecord | None = await anyio.to_thread.run_sync(
             services.registry.authenticate, client_id, client_secret
         )
         if record is None:
+            settings = request.app.state.resources.settings
+            await services.limiter.admit(subject, RequestClass.TOKEN_FAILURE, settings.token_failures_per_minute)
             raise oauth_error("invalid_client", "unknown client, wrong secret, or disabled client", basic=basic)
         if grant_type != "client_credentials":
             raise oauth_error("unsupported_grant_type", "only grant_type=client_credentials is supported")

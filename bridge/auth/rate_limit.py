@@ -70,6 +70,8 @@ return {1, used, ttl}
 class RequestClass(str, Enum):
     READ = "read"
     WRITE = "write"
+    TOKEN_FAILURE = "token_failure"
+    """Failed ``POST /oauth/token`` attempts per source address; falls back like reads when Redis is down."""
 
 
 class Verdict(str, Enum):
@@ -106,6 +108,12 @@ class _MemoryWindow:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._windows: dict[str, tuple[float, int]] = {}  # key -> (window end, count)
+
+    def peek(self, key: str) -> tuple[int, float]:
+        """(count, seconds left) of the current window, without counting anything."""
+        now = self._clock()
+        end, used = self._windows.get(key, (0.0, 0))
+        return (used, end - now) if now < end else (0, 0.0)
 
     def admit(self, key: str, limit: int) -> tuple[bool, int, float]:
         now = self._clock()
@@ -157,6 +165,28 @@ class RateLimiter:
     def redis_available(self) -> bool:
         """False while the circuit breaker is open (a Redis call failed within the last second)."""
         return self._clock() >= self._redis_down_until
+
+    async def exhausted(self, subject: str, request_class: RequestClass, limit: int) -> RateDecision | None:
+        """The refusal if ``subject`` already used its ``limit`` in the current window, else None; counts nothing.
+
+        Used with :meth:`admit` to limit *failures*: check before the expensive work, count only when it failed.
+        """
+        counter_key = f"{self._prefix}rl:{subject}:{request_class.value}"
+        used, left = 0, 0.0
+        if self.redis_available:
+            try:
+                async with asyncio.timeout(REDIS_DECISION_TIMEOUT_SECONDS):
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        raw_used, ttl_ms = await pipe.get(counter_key).pttl(counter_key).execute()
+                used, left = int(raw_used or 0), max(0, int(ttl_ms)) / 1000
+            except (RedisError, OSError, TimeoutError):
+                self._redis_down_until = self._clock() + REDIS_RETRY_AFTER_FAILURE_SECONDS
+                used, left = self._memory_windows.peek(counter_key)
+        else:
+            used, left = self._memory_windows.peek(counter_key)
+        if used < limit:
+            return None
+        return RateDecision(Verdict.RATE_LIMITED, request_class, limit, 0, max(1, math.ceil(left)))
 
     async def admit(self, client_id: str, request_class: RequestClass, limit: int,
                     request_id: str | None = None) -> RateDecision:

@@ -71,3 +71,23 @@ async def test_unreachable_redis_falls_back_for_reads_and_refuses_writes() -> No
     again = await limiter.admit("cl_a", RequestClass.READ, 2)
     assert again.verdict is Verdict.ADMITTED and again.degraded
     await dead.aclose()
+
+
+async def test_exhausted_peeks_without_counting(redis: Redis) -> None:
+    limiter = RateLimiter(redis, replay_ttl_seconds=61, key_prefix=prefix())
+    assert await limiter.exhausted("ip:10.0.0.1", RequestClass.TOKEN_FAILURE, 2) is None
+    assert await limiter.exhausted("ip:10.0.0.1", RequestClass.TOKEN_FAILURE, 2) is None  # peeking counts nothing
+    for _ in range(2):
+        await limiter.admit("ip:10.0.0.1", RequestClass.TOKEN_FAILURE, 2)
+    refusal = await limiter.exhausted("ip:10.0.0.1", RequestClass.TOKEN_FAILURE, 2)
+    assert refusal is not None and refusal.verdict is Verdict.RATE_LIMITED and 1 <= refusal.reset_seconds <= 60
+    assert await limiter.exhausted("ip:10.0.0.2", RequestClass.TOKEN_FAILURE, 2) is None
+
+
+async def test_exhausted_falls_back_to_memory_when_redis_is_unreachable() -> None:
+    dead = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    limiter = RateLimiter(dead, replay_ttl_seconds=61)
+    assert await limiter.exhausted("ip:x", RequestClass.TOKEN_FAILURE, 1) is None
+    assert (await limiter.admit("ip:x", RequestClass.TOKEN_FAILURE, 1)).degraded  # failures count in memory
+    assert await limiter.exhausted("ip:x", RequestClass.TOKEN_FAILURE, 1) is not None
+    await dead.aclose()

@@ -101,3 +101,29 @@ async def test_jwks_lists_every_active_key_without_private_parts(http: httpx.Asy
     keys = response.json()["keys"]
     assert keys and all({"kid", "kty", "n", "e", "alg", "use"} <= set(k) for k in keys)
     assert not any(private in k for k in keys for private in ("d", "p", "q", "dp", "dq", "qi"))
+
+
+async def test_repeated_failures_from_one_address_are_refused_before_argon2(
+        api_settings, private_redis, registry: ClientRegistry) -> None:
+    """Failures are counted per source address (successes are not); past the limit even correct credentials
+    wait for the window, because the check runs before the (slow) secret verification."""
+    from tests.auth.probe_routes import register_probe_routes
+    from tests.support.api_server import ThreadedApiServer
+
+    server = ThreadedApiServer(api_settings.replace(redis_url=private_redis.url, token_failures_per_minute=2),
+                               configure=register_probe_routes).start()
+    try:
+        created = registry.create(name="failures")
+        good = (created.client_id, created.client_secret)
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            form = {"grant_type": "client_credentials"}
+            for _ in range(3):  # successes are not counted
+                assert (await http.post("/oauth/token", data=form, auth=good)).status_code == 200
+            for _ in range(2):
+                assert_problem(await http.post("/oauth/token", data=form, auth=(created.client_id, "cs_bad")),
+                               401, "invalid_client")
+            refused = await http.post("/oauth/token", data=form, auth=good)
+            assert_problem(refused, 429, "rate_limited")
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+    finally:
+        server.stop()

@@ -422,3 +422,50 @@ async def test_the_real_v1_routes_sit_behind_the_gate(new_signed_client: NewSign
     # A signed write with an invalid payload passes the gate and reaches the handler's schema check (400).
     invalid = await client.post("/v1/jobs/products/update", json={"product_id": 0})
     assert invalid.status_code == 400 and invalid.headers["ratelimit-policy"].startswith('"write"')
+
+
+async def test_jwt_attacks_over_http(new_signed_client: NewSignedClient, api_settings) -> None:
+    """The attacks of test_jwt_tokens.py, end to end: each forged token gets 401 on a signed /v1 read."""
+    import base64
+    import hashlib
+    import hmac as hmac_module
+
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives import serialization
+
+    from bridge.auth.signing_keys import SigningKeyRing
+
+    client, created = await new_signed_client()
+    ring = SigningKeyRing.load(directory=api_settings.signing_keys_dir)
+    key = ring.signing_key
+    now = int(time.time())
+    claims = {"iss": api_settings.jwt_issuer, "aud": api_settings.jwt_audience, "sub": created.client_id,
+              "scope": "bridge:read bridge:write", "iat": now, "nbf": now, "exp": now + 3600, "jti": "x"}
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    public_pem = key.public_key.public_bytes(serialization.Encoding.PEM,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+    signing_input = f"{b64(json.dumps({'alg': 'HS256', 'kid': key.kid}).encode())}.{b64(json.dumps(claims).encode())}"
+    hs256_public = f"{signing_input}.{b64(hmac_module.new(public_pem, signing_input.encode(), hashlib.sha256).digest())}"
+    forged = {
+        "hs256 keyed with the public key": hs256_public,
+        "unknown kid": pyjwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": "key-unknown"}),
+        "wrong audience": pyjwt.encode({**claims, "aud": "other"}, key.private_key, algorithm="RS256",
+                                       headers={"kid": key.kid}),
+        "wrong issuer": pyjwt.encode({**claims, "iss": "other"}, key.private_key, algorithm="RS256",
+                                     headers={"kid": key.kid}),
+        "expired": pyjwt.encode({**claims, "iat": now - 7200, "nbf": now - 7200, "exp": now - 3600},
+                                key.private_key, algorithm="RS256", headers={"kid": key.kid}),
+        "not yet valid": pyjwt.encode({**claims, "iat": now + 600, "nbf": now + 600, "exp": now + 4200},
+                                      key.private_key, algorithm="RS256", headers={"kid": key.kid}),
+    }
+    for name, token in forged.items():
+        attacker = SignedClient(client.http, token, created.hmac_secret)
+        response = await attacker.get(PROBE)
+        assert response.status_code == 401, (name, response.text)
+        assert response.json()["code"] in ("invalid_token", "token_expired"), name
+    # Just avoided: the same claims, properly signed, pass.
+    genuine = pyjwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    ok(await SignedClient(client.http, genuine, created.hmac_secret).get(PROBE))

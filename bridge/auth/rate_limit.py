@@ -188,11 +188,14 @@ class RateLimiter:
             return None
         return RateDecision(Verdict.RATE_LIMITED, request_class, limit, 0, max(1, math.ceil(left)))
 
-    async def admit(self, client_id: str, request_class: RequestClass, limit: int,
+    async def admit(self, subject: str, request_class: RequestClass, limit: int,
                     request_id: str | None = None) -> RateDecision:
-        """Count one request. ``request_id`` (reads only) is single-use within the replay lifetime."""
-        counter_key = f"{self._prefix}rl:{client_id}:{request_class.value}"
-        replay_key = f"{self._prefix}replay:{client_id}:{request_id}" if request_id else None
+        """Count one request of ``subject`` (a client id; ``ip:<address>`` for token failures).
+
+        ``request_id`` (reads only) is single-use within the replay lifetime.
+        """
+        counter_key = f"{self._prefix}rl:{subject}:{request_class.value}"
+        replay_key = f"{self._prefix}replay:{subject}:{request_id}" if request_id else None
         if replay_key is not None and self._memory_replays.seen(replay_key):
             return RateDecision(Verdict.REPLAYED, request_class, limit, 0, 0)
         if self.redis_available:

@@ -10,7 +10,8 @@ Every accepted job is first a row in MySQL (``workflow_started_at`` NULL). Two p
    insert and the start, and Temporal being down or slow at accept time: the 202 was still correct (the job is
    durable), and the job starts as soon as Temporal answers again. No accepted job is stranded in ``accepted``.
 
-Where the loop runs: inside every API process, started and stopped by the app's lifespan. A separate process
+Where the loop runs: inside every API process, started and stopped by the app's lifespan (an interval of 0
+disables it in that process, see :func:`dispatcher_running`). A separate process
 would be one more thing to deploy and monitor for a few cheap queries a second; the API already holds the MySQL
 engine and the Temporal connector, and it is the component that creates the rows.
 
@@ -186,7 +187,15 @@ class JobDispatcher:
 
 @asynccontextmanager
 async def dispatcher_running(dispatcher: JobDispatcher) -> AsyncIterator[JobDispatcher]:
-    """Run the dispatcher's loop for the duration of the block (the API's lifespan); cancel it on exit."""
+    """Run the dispatcher's loop for the duration of the block (the API's lifespan); cancel it on exit.
+
+    An interval of 0 (``BRIDGE_DISPATCHER_INTERVAL_SECONDS=0``) runs no loop: the process still starts the
+    workflows of the jobs it accepts, but leaves stranded jobs to other replicas. Test harnesses that insert job
+    rows by hand and start their workflows themselves use it so that no API process races them.
+    """
+    if dispatcher.interval_seconds <= 0:
+        yield dispatcher
+        return
     task = asyncio.create_task(dispatcher.run(), name="job-dispatcher")
     try:
         yield dispatcher

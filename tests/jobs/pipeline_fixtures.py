@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from bridge.clients import ClientRegistry, CreatedClient, SecretCipher
-from bridge.db.engine import create_db_engine
+from bridge.db.engine import create_db_engine, migrate
+from bridge.devstack.databases import create_database, drop_database, with_database
 from bridge.jobs.repository import JobRecord, JobRepository
 from bridge.settings import Settings
 from bridge.store_simulator import SimulatorAdmin
@@ -33,9 +34,22 @@ GENEROUS_LIMITS = {"reads_per_minute": 10_000, "writes_per_minute": 10_000}
 
 
 @pytest.fixture(scope="session")
-def pipeline_settings(bridge_settings: Settings) -> Settings:
-    """The session settings with a task queue of this suite's own and a brisk dispatcher."""
+def pipeline_database(mysql_server_url: str, session_id: str) -> Iterator[str]:
+    """A database of this suite's own. Every API process runs a dispatcher that starts *any* job row without a
+    workflow on *its* task queue; sharing the session database would let these API servers start other suites'
+    hand-inserted jobs (and theirs start ours)."""
+    url = with_database(mysql_server_url, f"bridge_test_{session_id}_pipeline")
+    create_database(url)
+    migrate(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def pipeline_settings(bridge_settings: Settings, pipeline_database: str) -> Settings:
+    """The session settings with a database and a task queue of this suite's own, and a brisk dispatcher."""
     return bridge_settings.replace(
+        mysql_url=pipeline_database,
         temporal_task_queue=f"{bridge_settings.temporal_task_queue}-pipeline",
         dispatcher_interval_seconds=0.2,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
@@ -151,3 +152,24 @@ async def test_replays_are_answered_from_mysql_after_redis_lost_its_data(
         finally:
             await redis.aclose()
             api.stop()
+
+
+async def test_an_interval_of_zero_runs_no_dispatcher_loop(pipeline_settings: Settings, private_database: str) -> None:
+    from bridge.jobs.dispatcher import JobDispatcher, dispatcher_running
+    from bridge.temporal import TemporalConnector
+
+    engine = create_db_engine(private_database, pool_size=1)
+    repository = JobRepository(engine)
+    registry = ClientRegistry(engine, SecretCipher(pipeline_settings.secrets_encryption_key))
+    client_id = registry.create(name="no loop").client_id
+    orphan = await asyncio.to_thread(repository.insert, NewJob(
+        client_id=client_id, kind="update_product", request_id=str(uuid.uuid4()), fingerprint="f", payload={}))
+    dispatcher = JobDispatcher(TemporalConnector(pipeline_settings.temporal_address), repository,
+                               task_queue=pipeline_settings.temporal_task_queue, interval_seconds=0,
+                               grace=timedelta(0))
+    try:
+        async with dispatcher_running(dispatcher):
+            await asyncio.sleep(1.0)
+        assert (await job_row(repository, orphan.job_id)).workflow_started_at is None
+    finally:
+        engine.dispose()

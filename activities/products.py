@@ -305,7 +305,10 @@ class ProductActivities:
         name = _localized(item.name, default_iso)
         description = None if item.description is UNSET else _localized(item.description, default_iso)
         await _check_languages(gateway, {"name": name, **({"description": description} if description else {})})
-        with store_errors(not_found=_not_found(int(plan.get("product_id") or 0))):
+        # A 404 here means the product this item targets vanished (deleted behind the bridge's back).
+        target = plan.get("product_id") or (existing[0] if existing else None)
+        with store_errors(not_found=(ERR_PRODUCT_NOT_FOUND, f"product {target or item.reference!r} vanished from the "
+                                                            f"store while the item was being imported")):
             if plan["action"] == ACTION_CREATED:
                 product_id = plan.get("product_id") or (existing[0] if existing else None)
                 if product_id is None:

@@ -12,8 +12,9 @@ Guarantees a newcomer should know about:
 - **Business errors fail at once.** Activities raise non-retryable ``ApplicationError``\\ s whose ``type`` is the
   contract's code (``product_not_found``, ``insufficient_stock``...); the code and PrestaShop's message go into
   ``jobs.error_code``/``error_message``.
-- **Transient store errors retry with backoff** (1 s, 2 s, 4 s... at most 30 s apart, 6 attempts), each attempt
-  bounded by a start-to-close timeout, and long activities heartbeat so a dead worker is noticed in seconds.
+- **Transient store errors retry with backoff** (by default 1 s, 2 s, 4 s... at most 30 s apart, 6 attempts; the
+  worker decides, see ``StoreRetryTiming``), each attempt bounded by a start-to-close timeout, and store
+  activities heartbeat so a dead worker is noticed in seconds.
 - The ``BridgeJobStatus`` search attribute follows the projection (``running``, then the terminal status), so
   operators can list stuck or failed jobs in the Temporal UI.
 """
@@ -52,8 +53,8 @@ with workflow.unsafe.imports_passed_through():
         JobOutcome,
         JobWorkflowResult,
         LoadedJob,
-        LoadJobInput,
         JobStatusResult,
+        LoadJobInput,
         MarkJobRunningInput,
         StoreRetryTiming,
     )
@@ -84,7 +85,6 @@ BUSINESS_ERROR_TYPES = [
 """Never retried, whatever the activity says: retrying cannot change the answer."""
 
 
-
 def store_retry_policy(timing: StoreRetryTiming) -> RetryPolicy:
     """Backoff for transient store failures (1 s, 2 s, 4 s... at most 30 s apart, 6 attempts by default)."""
     return RetryPolicy(
@@ -94,6 +94,7 @@ def store_retry_policy(timing: StoreRetryTiming) -> RetryPolicy:
         maximum_attempts=timing.maximum_attempts,
         non_retryable_error_types=BUSINESS_ERROR_TYPES,
     )
+
 
 STORE_START_TO_CLOSE = timedelta(seconds=60)
 """One attempt of a store activity: a few webservice calls, each bounded by the gateway's own timeouts."""

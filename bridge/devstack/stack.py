@@ -51,8 +51,11 @@ SIMULATOR_DEFAULT_KEY = "BRIDGEDEVKEY" + "0" * 20  # bridge.store_simulator.DEFA
 DEMO_PRODUCT_ID = 1
 
 
-class StopRequested(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """Raised in the main thread by the SIGINT/SIGTERM handler."""
+class StopRequested(BaseException):  # noqa: N818 - a control-flow signal, not an error
+    """Raised in the main thread by the SIGINT/SIGTERM handler.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way (a readiness probe
+    treating errors as "not ready yet") can swallow it and leave the stack running after Ctrl-C."""
 
 
 class _Stoppable(Protocol):
@@ -123,14 +126,18 @@ class DevStack:
         self.state = StackState()
         self._started: list[tuple[str, _Stoppable]] = []
         self._children: dict[str, ManagedProcess] = {}
-        self._started_at = time.time()
+        self._stop_signal: str | None = None
 
     # --- the command ---------------------------------------------------------------------------------------
     def run_until_stopped(self) -> int:
         """Start everything, print the banner, supervise until a signal (0) or a child's death (1)."""
+        import faulthandler
+
+        faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints where a stuck start-up or stop is waiting
         with self._signals_raise_stop_requested():
             try:
                 settings = self.start()
+                self._raise_if_stop_requested()
                 demo = self.ensure_demo_client(settings)
                 script = self.write_demo_calls(demo)
                 self.print_banner(script, self.self_check(demo))
@@ -143,8 +150,13 @@ class DevStack:
 
     @contextmanager
     def _signals_raise_stop_requested(self) -> Iterator[None]:
+        # The handler both records the request and raises. Raising interrupts whatever the main thread is
+        # waiting on, but Python drops exceptions raised inside finalizers (a ``__del__`` running during garbage
+        # collection): the record is what start-up steps and the supervision loop check, so such a Ctrl-C is
+        # still honoured at the next step.
         def handler(signum: int, frame: FrameType | None) -> None:
-            raise StopRequested(signal.Signals(signum).name)
+            self._stop_signal = signal.Signals(signum).name
+            raise StopRequested(self._stop_signal)
 
         previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -173,6 +185,7 @@ class DevStack:
     def _start(self, name: str, service: _S) -> _S:
         """Start ``service``, registered for stopping *before* it starts: a Ctrl-C that lands while it is still
         coming up (StopRequested raised inside ``start()``) must not leave it running."""
+        self._raise_if_stop_requested()
         self._started.append((name, service))
         service.start()
         if isinstance(service, ManagedProcess):
@@ -469,7 +482,12 @@ Ctrl-C stops everything.""")
                     self.echo(f"{name} exited with code {process.returncode}; stopping the stack. "
                               f"Last lines of {process.log_path}:\n{process.log_tail()}")
                     return 1
+            self._raise_if_stop_requested()
             time.sleep(0.5)
+
+    def _raise_if_stop_requested(self) -> None:
+        if self._stop_signal is not None:
+            raise StopRequested(self._stop_signal)
 
     def stop(self) -> None:
         """Stop everything this stack started, newest first. Further Ctrl-C presses are ignored meanwhile so a

@@ -156,3 +156,36 @@ def test_bridge_dev_says_what_to_install_when_mysql_is_unreachable_and_mariadb_m
     with pytest.raises(MissingDependency, match="apt-get install mariadb-server"):
         dev.start()
     dev.stop()
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_bridge_dev_is_starting_leaves_nothing_behind(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    env = clean_environment(
+        BRIDGE_MYSQL_URL=f"mysql+pymysql://root@127.0.0.1:{free_port()}/bridge",  # forces a private mariadbd
+        BRIDGE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        BRIDGE_TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}",
+        BRIDGE_API_PORT="0",
+        BRIDGE_DATA_DIR=str(data_dir),
+        BRIDGE_SIGNING_KEYS_DIR=str(data_dir / "keys"),
+    )
+    dev = subprocess.Popen(bridge_command("dev"), env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    children: set[int] = set()
+    try:
+        assert dev.stdout is not None
+        for line in dev.stdout:  # interrupt as soon as Temporal is up, while the rest is still starting
+            if "Temporal" in line:
+                break
+        children = descendants(dev.pid)
+        assert children, "bridge dev had no child processes when interrupted"
+        dev.send_signal(signal.SIGINT)
+        code = dev.wait(timeout=120)
+    finally:
+        if dev.poll() is None:
+            dev.kill()
+    assert code == 0
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in children | descendants(dev.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if alive(pid)]

@@ -143,6 +143,11 @@ class ManagedProcess:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the process to exit; its exit code (``subprocess.TimeoutExpired`` after ``timeout``)."""
+        assert self._popen is not None, f"{self.name} was not started"
+        return self._popen.wait(timeout=timeout)
+
     def wait_ready(self, probe: Callable[[], bool], *, timeout: float, what: str = "ready",
                    interval: float = 0.05) -> None:
         """Poll ``probe`` until it returns True; fail early if the process exits."""

@@ -174,17 +174,19 @@ class PrivateMariaDB(_PrivateService):
             log_path=self.base_dir / "install-db.log",
             cwd=self.base_dir,
         ).start()
-        assert installer._popen is not None
-        code = installer._popen.wait(timeout=120)
-        installer.stop()
+        try:
+            code = installer.wait(timeout=120)
+        finally:
+            installer.stop()  # also when interrupted (Ctrl-C in `bridge dev`) or timed out
         if code != 0:
             raise ServiceStartFailed(f"mariadb-install-db failed with code {code}:\n{installer.log_tail()}")
 
     def _argv(self) -> list[str]:
         _, mariadbd = mariadb_binaries()
+        # No --log-error: errors go to stderr, i.e. into mariadb.log, which a failed start quotes.
         return [str(mariadbd), "--no-defaults", f"--datadir={self.data_dir}", f"--port={self.port}",
                 f"--bind-address={LOCALHOST}", f"--socket={self._socket_path()}", f"--pid-file={self.base_dir / 'mariadbd.pid'}",
-                f"--log-error={self.base_dir / 'mariadbd.err'}", "--skip-name-resolve", *self._user_option(),
+                "--skip-name-resolve", *self._user_option(),
                 *self._server_options]
 
     def _is_ready(self) -> bool:
@@ -197,10 +199,6 @@ class PrivateMariaDB(_PrivateService):
             return True
         finally:
             conn.close()
-
-    def log_tail(self) -> str:
-        err = self.base_dir / "mariadbd.err"
-        return err.read_text(errors="replace")[-2000:] if err.exists() else "(no log)"
 
 
 class TemporalDevServer(_PrivateService):

@@ -21,7 +21,8 @@ How each effect stays exactly-once although Temporal may run an activity again a
   reference first. A retry that finds the reference after a planned creation adopts that product (its own POST
   landed but the answer was lost) instead of POSTing again, so a batch never creates a product twice. A reference
   that existed *before* the item was planned is updated (``update_existing``) or fails the item
-  (``already_exists``). Stock for an imported item is an absolute quantity (idempotent).
+  (``already_exists``). Stock for an imported item is an absolute quantity (idempotent). An update by reference
+  patches price, name, SEO, active, description, EAN-13 and weight; categories are assigned on creation only.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The transition is checked again inside the activity against the order's fresh st
 accept time; the order may have moved since). The status is posted at most once: a retry that finds the order
 already in the target state after this job planned the post records success instead of posting again (a repeated
 post would repeat e-mails, invoices and stock re-injection).
+
+The tracking number is written after the status. If it then fails (e.g. the order has no carrier record), the job
+ends ``failed`` with that error while the status change stands; ``job_effects`` shows which effects were applied.
 """
 
 from __future__ import annotations

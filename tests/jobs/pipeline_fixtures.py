@@ -92,7 +92,8 @@ def store_admin(store: Any) -> Iterator[SimulatorAdmin]:
     admin.close()
 
 
-async def _new_client_factory(registry: ClientRegistry, base_url: str) -> AsyncIterator[NewClient]:
+async def new_client_factory(registry: ClientRegistry, base_url: str) -> AsyncIterator[NewClient]:
+    """Yields a maker of signed clients against ``base_url``; closes them afterwards (``async for make in ...``)."""
     opened: list[SignedClient] = []
 
     async def make(*, base: str | None = None, **create: Any) -> tuple[SignedClient, CreatedClient]:
@@ -113,7 +114,7 @@ async def _new_client_factory(registry: ClientRegistry, base_url: str) -> AsyncI
 @pytest.fixture
 async def new_client(pipeline_registry: ClientRegistry, pipeline_api: ThreadedApiServer) -> AsyncIterator[NewClient]:
     """``await new_client()`` → (SignedClient, CreatedClient) against the pipeline API (generous rate limits)."""
-    async for make in _new_client_factory(pipeline_registry, pipeline_api.base_url):
+    async for make in new_client_factory(pipeline_registry, pipeline_api.base_url):
         yield make
 
 

@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from bridge.clients import ClientRegistry
 from bridge.settings import Settings
-from tests.jobs.pipeline_fixtures import NewClient, _new_client_factory, wait_until
+from tests.jobs.pipeline_fixtures import new_client_factory, wait_until
 from tests.support.api_server import ThreadedApiServer
 from tests.support.signed_client import SignedClient
 
@@ -47,7 +47,7 @@ def e2e_api(e2e_settings: Settings) -> Iterator[ThreadedApiServer]:
 @pytest.fixture
 async def e2e_client(worker: None, e2e_api: ThreadedApiServer,
                      pipeline_registry: ClientRegistry) -> AsyncIterator[SignedClient]:
-    async for make in _new_client_factory(pipeline_registry, e2e_api.base_url):
+    async for make in new_client_factory(pipeline_registry, e2e_api.base_url):
         client, _ = await make()
         yield client
 

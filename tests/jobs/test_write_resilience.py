@@ -21,7 +21,7 @@ from bridge.devstack.databases import create_database, drop_database, with_datab
 from bridge.jobs.idempotency import IdempotencyStore
 from bridge.jobs.repository import JobRepository, NewJob
 from bridge.settings import Settings
-from tests.jobs.pipeline_fixtures import NewClient, _new_client_factory, job_row, request_id, wait_until
+from tests.jobs.pipeline_fixtures import new_client_factory, job_row, request_id, wait_until
 from tests.support.api_server import ThreadedApiServer
 from workflows.contracts import SA_CLIENT_ID, SA_JOB_KIND, workflow_id_for
 
@@ -51,7 +51,7 @@ async def test_a_job_accepted_while_temporal_is_down_starts_once_temporal_answer
     registry = ClientRegistry(engine, SecretCipher(settings.secrets_encryption_key))
     api = ThreadedApiServer(settings).start()
     try:
-        async for make in _new_client_factory(registry, api.base_url):
+        async for make in new_client_factory(registry, api.base_url):
             client, created = await make()
             accepted = await client.post(UPDATE, json={"product_id": 19, "updates": {"price_ht": "13.9"}})
             assert accepted.status_code == 202, accepted.text  # the job is durable: Temporal is not needed
@@ -99,7 +99,7 @@ async def test_replays_are_answered_from_mysql_after_redis_lost_its_data(
         api = ThreadedApiServer(settings).start()
         redis = Redis.from_url(redis_server.url)
         try:
-            async for make in _new_client_factory(pipeline_registry, api.base_url):
+            async for make in new_client_factory(pipeline_registry, api.base_url):
                 client, created = await make()
                 cid = created.client_id
                 update = {"product_id": 19, "updates": {"price_ht": "13.9"}}

@@ -36,7 +36,6 @@ class _PrivateService:
     ready_timeout = 60.0
 
     def __init__(self, *, port: int | None = None, base_dir: Path | str | None = None) -> None:
-        self._requested_port = port
         self.port: int = port or 0
         self._owns_dir = base_dir is None
         self.base_dir = Path(base_dir) if base_dir is not None else Path(tempfile.mkdtemp(prefix=f"bridge-{self.name}-"))

@@ -25,7 +25,6 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -166,5 +165,5 @@ def private_redis() -> Iterator[PrivateRedis]:
 @pytest.fixture
 def private_mariadb() -> Iterator[PrivateMariaDB]:
     """A MariaDB of this test's own (``.url(database)``, ``.stop()``, ``.restart()``). About a second to start."""
-    with ExitStack() as stack:
-        yield stack.enter_context(PrivateMariaDB())
+    with PrivateMariaDB() as server:
+        yield server

@@ -211,14 +211,14 @@ class AcceptService:
     async def _check_product_update(self, payload: dict[str, Any]) -> None:
         product_id = payload["product_id"]
         try:
-            await self.gateway.get_product(product_id)
+            product = await self.gateway.get_product(product_id)
         except StoreNotFound:
             raise Unprocessable(f"product {product_id} does not exist in the store", code="product_not_found") from None
         delta = payload["updates"].get("stock_delta")
         if delta is None or delta >= 0:
             return
         try:
-            stock = await self.gateway.get_stock(product_id)
+            stock = product.stock or await self.gateway.get_stock(product_id)  # the product read carries its stock
         except StoreNotFound:
             raise Unprocessable(f"product {product_id} has no stock record in the store",
                                 code="product_not_found") from None

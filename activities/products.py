@@ -86,7 +86,7 @@ async def default_language_iso(gateway: PrestaShopGateway) -> str:
     languages = [lang for lang in await gateway.languages() if lang.active]
     # The gateway resolves PS_LANG_DEFAULT (with its fallbacks) internally and exposes no public accessor yet;
     # using it keeps one definition of "the default language" for reads and writes.
-    default_id = await gateway._default_language_id(languages)  # noqa: SLF001
+    default_id = await gateway._default_language_id(languages)
     return next(lang.iso_code for lang in languages if lang.id == default_id)
 
 

@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.job_lifecycle import db_activity, failure_of, run_job, store_activity
 
+
 @workflow.defn(name="ImportProductsWorkflow")
 class ImportProductsWorkflow:
     @workflow.run

@@ -19,6 +19,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import Scope
 from redis.asyncio import Redis
 
+from bridge.api.capabilities import CapabilitiesController
 from bridge.api.health import HealthController
 from bridge.api.problems import EXCEPTION_HANDLERS
 from bridge.api.resources import ApiResources
@@ -31,10 +32,10 @@ from bridge.jobs.dispatcher import JobDispatcher, dispatcher_running
 from bridge.jobs.endpoints import JobsController
 from bridge.jobs.idempotency import IdempotencyStore
 from bridge.jobs.repository import JobRepository
+from bridge.observability import BridgeMetrics, MeasuredTransport
 from bridge.orders.endpoints import OrdersController
 from bridge.orders.states import OrderStateCache
 from bridge.products.endpoints import ProductsController
-from bridge.observability import BridgeMetrics, MeasuredTransport
 from bridge.settings import Settings
 from bridge.temporal import TemporalConnector
 
@@ -143,7 +144,8 @@ def create_app(settings: Settings) -> Litestar:
     prometheus = PrometheusConfig(app_name="prestashop_bridge", prefix="bridge", group_path=True,
                                   exclude=["/metrics"])
     return Litestar(
-        route_handlers=[HealthController, OAuthController, JobsController, ProductsController, OrdersController],
+        route_handlers=[HealthController, OAuthController, CapabilitiesController, JobsController, ProductsController,
+                        OrdersController],
         dependencies={"resources": Provide(provide_resources, sync_to_thread=False)},
         middleware=[prometheus.middleware, SecurityGateMiddleware(gate_of)],
         lifespan=[lifespan],

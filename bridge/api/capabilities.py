@@ -11,19 +11,21 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, get
-
-from bridge.auth import AuthenticatedClient, provide_client
 from litestar.di import Provide
+
+from bridge.auth import InjectedClient, provide_client
 
 CONTRACT_VERSION = "1"
 
 
 def build_manifest() -> dict[str, Any]:
-    from bridge.jobs.schemas import ImportProductsRequest, UpdateOrderStatusRequest, UpdateProductRequest
+    from bridge.jobs.schemas import ImportProductsPayload, UpdateOrderStatusPayload, UpdateProductPayload
 
     def schema(struct: type) -> dict[str, Any]:
-        (generated,), components = msgspec.json.schema_components([struct], ref_template="#/$defs/{name}")
-        return {**generated, "$defs": components} if components else generated
+        """A self-contained JSON Schema: the struct itself at the top, the structs it uses under ``$defs``."""
+        (reference,), components = msgspec.json.schema_components([struct], ref_template="#/$defs/{name}")
+        top = components.pop(reference["$ref"].rsplit("/", 1)[-1])
+        return {**top, "$defs": components} if components else top
 
     read = {"sync": True, "scope": "bridge:read", "success": 200}
     write = {
@@ -42,13 +44,13 @@ def build_manifest() -> dict[str, Any]:
          "params": {"jobId": {"type": "string", "format": "uuid"}},
          "note": "answered from MySQL only; another client's job is 404"},
         {"name": "update_product", "method": "POST", "path": "/v1/jobs/products/update", **write,
-         "payload": schema(UpdateProductRequest)},
+         "payload": schema(UpdateProductPayload)},
         {"name": "import_products", "method": "POST", "path": "/v1/jobs/products/import", **write,
          "idempotency": write["idempotency"] + "; batch_id is also unique per client",
          "constraints": {"max_items": 50, "max_payload_bytes": 10 * 1024 * 1024},
-         "payload": schema(ImportProductsRequest)},
+         "payload": schema(ImportProductsPayload)},
         {"name": "update_order_status", "method": "POST", "path": "/v1/jobs/orders/status", **write,
-         "payload": schema(UpdateOrderStatusRequest)},
+         "payload": schema(UpdateOrderStatusPayload)},
     ]
     return {
         "contract_version": CONTRACT_VERSION,
@@ -75,5 +77,5 @@ class CapabilitiesController(Controller):
     dependencies = {"client": Provide(provide_client, sync_to_thread=False)}
 
     @get(summary="Manifest of the six capabilities", sync_to_thread=False)
-    def capabilities(self, client: AuthenticatedClient) -> dict[str, Any]:
+    def capabilities(self, client: InjectedClient) -> dict[str, Any]:
         return build_manifest()

@@ -21,7 +21,7 @@ from litestar import Controller, MediaType, Response, get
 from prometheus_client import REGISTRY, generate_latest
 from sqlalchemy import text
 
-from bridge.api.resources import ApiResources
+from bridge.api.resources import ApiResources, InjectedResources
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -52,7 +52,7 @@ def _probes(resources: ApiResources) -> dict[str, Callable[[], Awaitable[Any]]]:
         await resources.temporal.check_health()
 
     async def prestashop() -> None:
-        await resources.gateway.languages(refresh=True)
+        await resources.gateway.check_health()
 
     return {"mysql": mysql, "redis": redis, "temporal": temporal, "prestashop": prestashop}
 
@@ -78,12 +78,12 @@ class HealthController(Controller):
         return {"status": "alive"}
 
     @get("/readyz", summary="Readiness, per dependency")
-    async def readyz(self, resources: ApiResources) -> Response[dict[str, Any]]:
+    async def readyz(self, resources: InjectedResources) -> Response[dict[str, Any]]:
         status_code, body = await readiness_report(resources)
         return Response(body, status_code=status_code, headers={"Cache-Control": "no-store"})
 
     @get("/metrics", summary="Prometheus metrics", media_type=MediaType.TEXT, include_in_schema=False)
-    async def metrics(self, resources: ApiResources) -> Response[bytes]:
+    async def metrics(self, resources: InjectedResources) -> Response[bytes]:
         if not resources.settings.metrics_enabled:
             from bridge.errors import NotFound
 

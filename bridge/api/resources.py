@@ -10,20 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 from redis.asyncio import Redis
 from sqlalchemy import Engine
 
 from bridge.settings import Settings
 
 if TYPE_CHECKING:  # the owners of these areas build them in open_resources
+    from bridge.auth.services import AuthServices
     from bridge.jobs.acceptance import AcceptService
     from bridge.jobs.dispatcher import JobDispatcher
     from bridge.jobs.repository import JobRepository
-    from bridge.orders.states import OrderStateCache
-    from bridge.temporal import TemporalConnector
-    from bridge.auth.services import AuthServices
     from bridge.observability import BridgeMetrics
+    from bridge.orders.states import OrderStateCache
     from bridge.prestashop import PrestaShopGateway
+    from bridge.temporal import TemporalConnector
 
 
 @dataclass
@@ -44,3 +46,8 @@ class ApiResources:
     """Starts job workflows; its background loop runs for the life of the process."""
     accept: AcceptService
     """The write pipeline: schema, idempotency, pre-check, job row, workflow start."""
+
+
+InjectedResources = NamedDependency[SkipValidation[ApiResources]]
+"""How handlers ask for the resources. Injected objects are not data: SkipValidation keeps Litestar (and msgspec)
+from inspecting their annotations, some of which exist only for type checkers."""

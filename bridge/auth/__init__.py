@@ -19,6 +19,8 @@ from typing import Any
 
 import msgspec
 from litestar import Request
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 
 from bridge.errors import Unauthorized
 
@@ -51,11 +53,16 @@ def provide_client(request: Request[Any, Any, Any]) -> AuthenticatedClient:
     return client
 
 
+InjectedClient = NamedDependency[SkipValidation[AuthenticatedClient]]
+"""How handlers ask for the caller (with ``dependencies={"client": Provide(provide_client, sync_to_thread=False)}``)."""
+
+
 __all__ = [
     "ALL_SCOPES",
     "CLIENT_STATE_KEY",
     "SCOPE_READ",
     "SCOPE_WRITE",
     "AuthenticatedClient",
+    "InjectedClient",
     "provide_client",
 ]

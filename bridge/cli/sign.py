@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from bridge.auth.signing import EMPTY_BODY_SHA256, body_sha256, canonical_string, sign as hmac_sign
+from bridge.auth.signing import EMPTY_BODY_SHA256, body_sha256, canonical_string
+from bridge.auth.signing import sign as hmac_sign
 
 
 @click.command()

@@ -52,7 +52,8 @@ def ensure_database_exists(mysql_url: str) -> None:
     url = make_url(mysql_url)
     if not url.database:
         raise ValueError("the MySQL URL must name a database, e.g. mysql+pymysql://root@127.0.0.1:3306/bridge")
-    server = create_engine(url.set(database=None))
+    # database="" drops the name (in SQLAlchemy 2.1, database=None means "leave it unchanged").
+    server = create_engine(url.set(database=""))
     try:
         with server.begin() as conn:
             conn.exec_driver_sql(

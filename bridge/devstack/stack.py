@@ -51,7 +51,7 @@ SIMULATOR_DEFAULT_KEY = "BRIDGEDEVKEY" + "0" * 20  # bridge.store_simulator.DEFA
 DEMO_PRODUCT_ID = 1
 
 
-class StopRequested(BaseException):  # noqa: N818 - a control-flow signal, not an error
+class StopRequested(BaseException):
     """Raised in the main thread by the SIGINT/SIGTERM handler.
 
     A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way (a readiness probe

@@ -15,22 +15,18 @@ import anyio.to_thread
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import ResponseHeader
+from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, SkipValidation
+from litestar.params import FromPath
 
-from bridge.api.resources import ApiResources
-from bridge.auth import AuthenticatedClient, provide_client
+from bridge.api.resources import InjectedResources
+from bridge.auth import InjectedClient, provide_client
 from bridge.errors import BadRequest, NotFound
 from bridge.jobs.acceptance import WriteAnswer
 from bridge.jobs.resource import load_job_resource
 from bridge.jobs.schemas import PAYLOAD_TYPES
 from workflows.contracts import KIND_IMPORT_PRODUCTS, KIND_UPDATE_ORDER_STATUS, KIND_UPDATE_PRODUCT
-
-# Injected objects are not data to validate: SkipValidation keeps Litestar from inspecting their types.
-Resources = NamedDependency[SkipValidation[ApiResources]]
-Caller = NamedDependency[SkipValidation[AuthenticatedClient]]
 
 
 def parse_job_id(raw: str) -> str:
@@ -110,7 +106,7 @@ class JobsController(Controller):
     dependencies = {"client": Provide(provide_client, sync_to_thread=False)}
 
     @get("/{job_id:str}", summary="get_job_status", description="The job resource, read from MySQL only.")
-    async def get_job(self, job_id: FromPath[str], client: Caller, resources: Resources) -> dict[str, Any]:
+    async def get_job(self, job_id: FromPath[str], client: InjectedClient, resources: InjectedResources) -> dict[str, Any]:
         wanted = parse_job_id(job_id)
         job = await anyio.to_thread.run_sync(resources.jobs.get_for_client, wanted, client.client_id)
         if job is None:  # another client's job is indistinguishable from a missing one (never 403)
@@ -118,7 +114,7 @@ class JobsController(Controller):
         return await load_job_resource(resources.jobs, job)
 
     async def _accept(
-        self, kind: str, request: Request[Any, Any, Any], client: Caller, resources: Resources
+        self, kind: str, request: Request[Any, Any, Any], client: InjectedClient, resources: InjectedResources
     ) -> Response[dict[str, Any]]:
         answer = await resources.accept.accept(
             client_id=client.client_id,
@@ -134,7 +130,7 @@ class JobsController(Controller):
           response_headers=ACCEPTED_HEADERS, summary="update_product", status_code=202,
           description="Accept a product update (HT price, stock delta, SEO) as a job. 202 means accepted only.")
     async def update_product(
-        self, request: Request[Any, Any, Any], client: Caller, resources: Resources
+        self, request: Request[Any, Any, Any], client: InjectedClient, resources: InjectedResources
     ) -> Response[dict[str, Any]]:
         return await self._accept(KIND_UPDATE_PRODUCT, request, client, resources)
 
@@ -142,7 +138,7 @@ class JobsController(Controller):
           response_headers=ACCEPTED_HEADERS, summary="import_products", status_code=202,
           description="Accept a batch of up to 50 products (keyed by batch_id) as one job.")
     async def import_products(
-        self, request: Request[Any, Any, Any], client: Caller, resources: Resources
+        self, request: Request[Any, Any, Any], client: InjectedClient, resources: InjectedResources
     ) -> Response[dict[str, Any]]:
         return await self._accept(KIND_IMPORT_PRODUCTS, request, client, resources)
 
@@ -150,6 +146,6 @@ class JobsController(Controller):
           response_headers=ACCEPTED_HEADERS, summary="update_order_status", status_code=202,
           description="Accept an order status change (and optional tracking number) as a job.")
     async def update_order_status(
-        self, request: Request[Any, Any, Any], client: Caller, resources: Resources
+        self, request: Request[Any, Any, Any], client: InjectedClient, resources: InjectedResources
     ) -> Response[dict[str, Any]]:
         return await self._accept(KIND_UPDATE_ORDER_STATUS, request, client, resources)

@@ -11,21 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, SkipValidation
+from litestar.di import Provide
+from litestar.params import FromPath
 
-from bridge.api.resources import ApiResources
-from bridge.auth import AuthenticatedClient, provide_client
+from bridge.api.resources import InjectedResources
+from bridge.auth import InjectedClient, provide_client
 from bridge.errors import NotFound
 from bridge.jobs.store_access import parse_store_id, store_errors_as_bridge_errors
 from bridge.orders.states import status_name_of
 from bridge.prestashop.errors import StoreNotFound
 from bridge.prestashop.models import Order, OrderState
 from bridge.products.endpoints import money
-
-# Injected objects are not data to validate: SkipValidation keeps Litestar from inspecting their types.
-Resources = NamedDependency[SkipValidation[ApiResources]]
-Caller = NamedDependency[SkipValidation[AuthenticatedClient]]
 
 
 def order_resource(order: Order, states: list[OrderState]) -> dict[str, Any]:
@@ -73,7 +69,7 @@ class OrdersController(Controller):
     @get("/{order_id:str}", summary="get_order",
          description="An order as the store has it now: reference, state (id, name, bridge status name), "
                      "customer, totals tax excluded and included, rows, carrier and tracking number, dates.")
-    async def get_order(self, order_id: FromPath[str], client: Caller, resources: Resources) -> dict[str, Any]:
+    async def get_order(self, order_id: FromPath[str], client: InjectedClient, resources: InjectedResources) -> dict[str, Any]:
         wanted = parse_store_id(order_id, "id")
         with store_errors_as_bridge_errors():
             try:

@@ -17,6 +17,7 @@ the order's fresh state just before writing, because the order may have moved in
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from bridge.errors import Unprocessable
 from bridge.orders.states import CANCELED, DELIVERED, REFUNDED, status_name_of
 from bridge.prestashop.models import OrderState

@@ -10,8 +10,9 @@ Quirks absorbed here (see docs/prestashop.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 from bridge.prestashop.models import (
     Language,

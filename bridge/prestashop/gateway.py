@@ -17,8 +17,9 @@ import re
 import time
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 
@@ -189,6 +190,10 @@ class PrestaShopGateway:
             return None
         return _json_of(response)
 
+    async def check_health(self) -> None:
+        """One live round trip, for readiness probes: the store answers and accepts the key (else a StoreError)."""
+        await self._get_json("/api/languages", {"display": "[id]", "limit": "1"})
+
     # languages and configuration ----------------------------------------------------------------------------
     async def languages(self) -> list[Language]:
         """The store's languages (cached for the gateway's life)."""
@@ -202,7 +207,7 @@ class PrestaShopGateway:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         payload = await self._get_json("/api/configurations",
-                                       {"display": "full", f"filter[name]": f"[{name}]"})
+                                       {"display": "full", "filter[name]": f"[{name}]"})
         rows = [r for r in objects_of(payload, "configurations", "configuration") if r.get("name") == name]
         # several rows may exist (per shop); prefer this shop's, else the global one
         rows.sort(key=lambda r: (as_int(r.get("id_shop")) != self.shop_id, as_int(r.get("id_shop")) != 0))
@@ -485,7 +490,7 @@ def _error_of(response: httpx.Response) -> tuple[int | None, str]:
         pass
     if content.startswith(b"<"):
         try:
-            root = ET.fromstring(content)  # noqa: S314 - error documents from the configured store
+            root = ET.fromstring(content)
             error = root.find("./errors/error")
             if error is not None:
                 return (as_int(error.findtext("code"), 0) or None), (error.findtext("message") or "")

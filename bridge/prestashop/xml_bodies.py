@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Mapping, Sequence, Union
 
 from bridge.prestashop.errors import StoreValidationError
 
@@ -19,7 +19,7 @@ XLINK = "http://www.w3.org/1999/xlink"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # a field value: text, or {language_id: text} for a multilingual field
-FieldValue = Union[str, Mapping[int, str]]
+FieldValue = str | Mapping[int, str]
 
 
 def xml_text(value: object) -> str:

@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, SkipValidation
+from litestar.di import Provide
+from litestar.params import FromPath
 
-from bridge.api.resources import ApiResources
-from bridge.auth import AuthenticatedClient, provide_client
+from bridge.api.resources import InjectedResources
+from bridge.auth import InjectedClient, provide_client
 from bridge.errors import NotFound
 from bridge.jobs.schemas import decimal_text
 from bridge.jobs.store_access import parse_store_id, store_errors_as_bridge_errors
@@ -24,10 +24,6 @@ from bridge.prestashop.models import Product, StockAvailable
 
 OUT_OF_STOCK_POLICY = {0: "deny", 1: "allow", 2: "shop_default"}
 """PrestaShop's ``out_of_stock`` values: what happens to orders when sellable stock reaches zero."""
-
-# Injected objects are not data to validate: SkipValidation keeps Litestar from inspecting their types.
-Resources = NamedDependency[SkipValidation[ApiResources]]
-Caller = NamedDependency[SkipValidation[AuthenticatedClient]]
 
 
 def money(value: Decimal | None) -> str | None:
@@ -76,8 +72,8 @@ class ProductsController(Controller):
     @get("/{product_id:str}", summary="get_product",
          description="A product as the store has it now: names, HT price (and the computed tax-included price, "
                      "read-only), tax rules group, sellable stock and its out-of-stock policy, SEO fields.")
-    async def get_product(self, product_id: FromPath[str], client: Caller,
-                          resources: Resources) -> dict[str, Any]:
+    async def get_product(self, product_id: FromPath[str], client: InjectedClient,
+                          resources: InjectedResources) -> dict[str, Any]:
         wanted = parse_store_id(product_id, "id")
         with store_errors_as_bridge_errors():
             try:

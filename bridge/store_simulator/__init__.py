@@ -6,7 +6,14 @@
 See docs/prestashop.md for the quirks it reproduces and its ``/__simulator__`` admin endpoints.
 """
 
-from bridge.store_simulator.app import ADMIN_PREFIX, DEFAULT_API_KEY, ASGIApp, Faults, SimulatorApp, create_simulator_app
+from bridge.store_simulator.app import (
+    ADMIN_PREFIX,
+    DEFAULT_API_KEY,
+    ASGIApp,
+    Faults,
+    SimulatorApp,
+    create_simulator_app,
+)
 from bridge.store_simulator.server import SimulatorServer
 from bridge.store_simulator.testing import SimulatorAdmin
 

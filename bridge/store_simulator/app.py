@@ -11,8 +11,9 @@ import json
 import random
 import re
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from bridge.store_simulator.resources import RESOURCES
@@ -262,9 +263,9 @@ class SimulatorApp:
         }
 
     def clear_inspection(self) -> None:
-        with self.storage._lock:  # noqa: SLF001 - same package
+        with self.storage._lock:
             for table in ("counters", "events", "requests"):
-                self.storage._conn.execute(f"DELETE FROM {table}")  # noqa: S608,SLF001
+                self.storage._conn.execute(f"DELETE FROM {table}")
 
     async def reset(self) -> None:
         """Back to the seeded demo store: data, counters, request log, faults, keys and settings."""

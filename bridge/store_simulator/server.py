@@ -83,7 +83,10 @@ class TcpGate:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when the listening
+    # socket says it is TCP. With proto 0, uvicorn's separate header and body writes meet Nagle's algorithm and
+    # the client's delayed ACK, and every keep-alive request after the first waits ~40 ms.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
@@ -168,7 +171,7 @@ class SimulatorServer:
 
             try:
                 asyncio.run(main())
-            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            except BaseException as exc:
                 self._error = exc
                 ready.set()
 

@@ -142,7 +142,7 @@ class SimulatorStorage:
     def clear(self) -> None:
         with self._lock:
             for table in ("objects", "counters", "events", "requests"):
-                self._conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                self._conn.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from bridge.store_simulator.resources import ALL_METHODS, RESOURCES, Field, Resource, VALIDATORS
+from bridge.store_simulator.resources import ALL_METHODS, RESOURCES, VALIDATORS, Field, Resource
 from bridge.store_simulator.seed import TAX_RATES, blank_object
 from bridge.store_simulator.storage import SimulatorStorage
 from bridge.store_simulator.wire import (
@@ -324,8 +324,8 @@ class Webservice:
         for part in reversed(sort.strip("[]").split(",")):
             name, _, direction = part.rpartition("_")
             if not name or direction not in ("ASC", "DESC"):
-                raise WebserviceError(400, 37, f'The "sort" value has to be formed as this example: '
-                                               f'"field_ASC" or \'[field_1_DESC,field_2_ASC,...]\'')
+                raise WebserviceError(400, 37, 'The "sort" value has to be formed as this example: '
+                                               '"field_ASC" or \'[field_1_DESC,field_2_ASC,...]\'')
 
             def sort_key(o: dict[str, Any], name: str = name) -> Any:
                 value = o.get(name, "")

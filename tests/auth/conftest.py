@@ -18,8 +18,9 @@ from tests.support.signed_client import SignedClient
 
 @pytest.fixture(scope="session")
 def api_settings(bridge_settings: Settings) -> Settings:
-    # A short client cache so "disable a client" takes effect quickly in tests.
-    return bridge_settings.replace(client_cache_seconds=0.3)
+    # A short client cache so "disable a client" takes effect quickly in tests. No dispatcher: this server
+    # shares the session database with suites that insert job rows and start their workflows themselves.
+    return bridge_settings.replace(client_cache_seconds=0.3, dispatcher_interval_seconds=0)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from bridge.db.engine import create_db_engine, migrate
 from bridge.db.schema import clients
 from bridge.devstack import PrivateMariaDB
 from bridge.devstack.databases import create_database
-from bridge.jobs.repository import JobRepository, NewJob, utc_now
+from bridge.jobs.repository import JobRepository, utc_now
 from bridge.settings import Settings
 from bridge.store_simulator import SimulatorAdmin
 from bridge.worker import build_worker, open_worker_resources

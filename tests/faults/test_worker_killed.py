@@ -60,7 +60,7 @@ async def cleanup_schedule(killable_settings: Settings, wf_temporal_client: Clie
     yield
     try:
         await wf_temporal_client.get_schedule_handle(purge_schedule_id(killable_settings)).delete()
-    except Exception:  # noqa: BLE001 - nothing to clean if the worker never created it
+    except Exception:
         pass
 
 

@@ -1,3 +1,3 @@
-"""Fixtures: see tests/jobs/pipeline_fixtures.py (the real API, signed clients, Temporal client, store admin)."""
+"""Fixtures: see tests/support/pipeline_fixtures.py (the real API, signed clients, Temporal client, store admin)."""
 
-from tests.jobs.pipeline_fixtures import *  # noqa: F403
+from tests.support.pipeline_fixtures import *  # noqa: F403

@@ -46,7 +46,7 @@ def new_row(repository: JobRepository, client_id: str, request_id: str, batch_id
                                            batch_id=batch_id))
 
 
-def key_row(engine: Engine, client_id: str, request_id: str):  # noqa: ANN201
+def key_row(engine: Engine, client_id: str, request_id: str):
     with engine.connect() as conn:
         return conn.execute(select(idempotency_keys).where(idempotency_keys.c.client_id == client_id,
                                                            idempotency_keys.c.request_id == request_id)).first()

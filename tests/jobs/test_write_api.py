@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from bridge.jobs.repository import JobRepository
 from bridge.store_simulator import SimulatorAdmin
-from tests.jobs.pipeline_fixtures import NewClient, job_row, request_id, wait_until
+from tests.support.pipeline_fixtures import NewClient, job_row, request_id, wait_until
 from tests.support.signed_client import SignedClient
 from workflows.contracts import SA_CLIENT_ID, SA_JOB_KIND, SA_JOB_STATUS, workflow_id_for
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 
 from bridge.orders.states import (
@@ -14,7 +15,6 @@ from bridge.orders.states import (
 )
 from bridge.orders.transitions import InvalidTransition, check_transition
 from bridge.prestashop.models import OrderState
-
 
 State = OrderState
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,8 +25,6 @@ from bridge.prestashop import (
     StoreValidationError,
     is_valid_tracking_number,
 )
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the fixture's class, for annotations only (conftest modules are not importable by name)
     from conftest import Store  # type: ignore[import-not-found]
@@ -275,7 +274,7 @@ async def test_gateway_never_sends_put_nor_json_bodies(store: Store, gateway: Pr
     assert all(r["body_kind"] == "xml" and r["content_type"].startswith("text/xml") for r in writes)
     assert all(r["body_kind"] == "empty" for r in log if r["method"] == "GET")
     with pytest.raises(ValueError):
-        await gateway._request("PUT", "/api/products/19")  # noqa: SLF001 - the guard itself
+        await gateway._request("PUT", "/api/products/19")
 
 
 async def test_text_xml_cannot_carry_is_refused_before_sending(store: Store, gateway: PrestaShopGateway) -> None:
@@ -424,11 +423,11 @@ async def test_redirect_is_an_unexpected_error(store: Store) -> None:
     admin = store.require_admin()
     admin.settings(shop_domain="shop.example")
     async with store.gateway(max_retries=0) as gw:
-        gw._client.params = gw._client.params  # noqa: SLF001
-        response = await gw._client.get("/api/products/19")  # noqa: SLF001 - no id_shop on purpose
+        gw._client.params = gw._client.params
+        response = await gw._client.get("/api/products/19")
         assert response.status_code == 302
         with pytest.raises(StoreUnexpectedError, match="redirected"):
-            raise gw._status_error(response)  # noqa: SLF001
+            raise gw._status_error(response)
 
 
 async def test_product_deleted_behind_the_bridges_back_is_not_found(store: Store,

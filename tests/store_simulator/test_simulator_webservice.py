@@ -6,13 +6,12 @@ Tests taking ``target`` are read-only and also run against a real store when PRE
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from bridge.store_simulator import SimulatorAdmin
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the fixture's class, for annotations only (conftest modules are not importable by name)
     from conftest import Target  # type: ignore[import-not-found]

@@ -18,7 +18,7 @@ def _products_by_reference(sim: SimulatorAdmin, reference: str) -> list[dict[str
     for product_id in range(1, 200):
         try:
             product = sim.get_object("products", product_id)
-        except Exception:  # noqa: BLE001 - 404 for ids that do not exist
+        except Exception:
             continue
         if product.get("reference") == reference:
             found.append(product)
@@ -57,7 +57,7 @@ def _stock_row_id(sim: SimulatorAdmin, product_id: int) -> int:
     for row_id in range(1, 400):
         try:
             row = sim.get_object("stock_availables", row_id)
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
         if row["id_product"] == str(product_id) and row["id_product_attribute"] == "0":
             return row_id

@@ -40,7 +40,6 @@ from workflows.contracts import (
     workflow_id_for,
 )
 
-
 TEST_STORE_RETRY = StoreRetryTiming(initial_seconds=0.2, maximum_seconds=1.0, maximum_attempts=3)
 """Shorter than production (1 s … 30 s, 6 attempts) so exhausted-retry tests take seconds, not minutes."""
 

@@ -4,7 +4,7 @@ The real API (uvicorn on a free port) wired to the session's MySQL, Redis, Tempo
 simulator, on a task queue of its own so no other suite's worker picks these jobs up; signed clients created in
 the real registry; a Temporal client to look at the workflows the API started.
 
-Imported by each area's ``conftest.py`` (``from tests.jobs.pipeline_fixtures import *``).
+Imported by each area's ``conftest.py`` (``from tests.support.pipeline_fixtures import *``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # --- infrastructure -------------------------------------------------------------------------------------
     mysql_url: str = "mysql+pymysql://root@127.0.0.1:3306/bridge"
     """SQLAlchemy URL of the bridge's own MySQL/MariaDB database (the source of truth)."""
+    mysql_pool_size: int = 20
+    """MySQL connections each API or worker process keeps open (no overflow: extra callers wait)."""
     redis_url: str = "redis://127.0.0.1:6379/0"
     """Redis: HTTP idempotency cache, rate-limit counters, read-replay markers. Short-lived state only."""
     temporal_address: str = "127.0.0.1:7233"

@@ -80,7 +80,7 @@ async def open_worker_resources(
     store_retry: StoreRetryTiming | None = None,
 ) -> AsyncIterator[ActivityResources]:
     """Everything the activities hold for the worker's life; closed on exit. Raises ``DatabaseNotMigrated``."""
-    engine = create_checked_engine(settings.mysql_url)
+    engine = create_checked_engine(settings.mysql_url, pool_size=settings.mysql_pool_size)
     gateway = PrestaShopGateway(
         settings.prestashop_url,
         settings.prestashop_key,

@@ -45,7 +45,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
     """Open every long-lived resource of an API process; close them all on exit."""
     from bridge.prestashop import PrestaShopGateway
 
-    engine = create_checked_engine(settings.mysql_url)
+    engine = create_checked_engine(settings.mysql_url, pool_size=settings.mysql_pool_size)
     redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     metrics = BridgeMetrics()
     gateway = PrestaShopGateway(
@@ -155,4 +155,7 @@ def create_app(settings: Settings) -> Litestar:
         # (10 MB, decimal) would refuse decoded bodies between 10,000,000 and 10,485,760 bytes.
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(),
+        # Logging is configured once by the CLI (bridge.observability.configure_logging: JSON lines); Litestar's
+        # default config would replace that handler with its own plain-text one.
+        logging_config=None,
     )

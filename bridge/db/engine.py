@@ -22,11 +22,19 @@ class DatabaseNotMigrated(RuntimeError):
 
 
 def create_db_engine(mysql_url: str, *, pool_size: int = 10) -> Engine:
-    """A pooled engine. ``pool_pre_ping`` survives a MySQL restart without restarting the bridge."""
+    """A pooled engine of exactly ``pool_size`` connections, kept open and reused.
+
+    No overflow: an overflow connection is closed as soon as it is returned to a full pool, so under load
+    every request would open a fresh connection (a TCP handshake, authentication and, with PyMySQL's default
+    TLS-preferred mode, an SSL context built from the system's certificates: measured at 38 % of the API's CPU).
+    Callers beyond ``pool_size`` wait for a connection instead. ``pool_pre_ping`` survives a MySQL restart
+    without restarting the bridge.
+    """
     return create_engine(
         mysql_url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
+        pool_timeout=30,
         pool_pre_ping=True,
         pool_recycle=3600,
     )

@@ -20,6 +20,7 @@ from contextvars import ContextVar
 import httpx
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
@@ -104,3 +105,21 @@ class MeasuredTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class JobLogContextInterceptor(Interceptor):
+    """Temporal worker interceptor: every activity runs with ``job_id_var`` set from its input's ``job_id``,
+    so each log line an activity writes names the job it works for."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _JobLogContextActivity(next)
+
+
+class _JobLogContextActivity(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> object:
+        job_id = next((value for arg in input.args if isinstance(value := getattr(arg, "job_id", None), str)), None)
+        token = job_id_var.set(job_id)
+        try:
+            return await super().execute_activity(input)
+        finally:
+            job_id_var.reset(token)

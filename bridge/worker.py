@@ -37,6 +37,7 @@ from activities import ActivityResources, AfterStoreWrite, all_activities
 from bridge.db.engine import create_checked_engine
 from bridge.jobs.ledger import EffectLedger
 from bridge.jobs.repository import JobRepository
+from bridge.observability import JobLogContextInterceptor
 from bridge.orders.states import OrderStateCache
 from bridge.prestashop import PrestaShopGateway
 from bridge.settings import Settings
@@ -69,6 +70,7 @@ def build_worker(client: Client, settings: Settings, resources: ActivityResource
         # (20 by default) is the real bound on concurrent store calls.
         max_concurrent_activities=max(20, settings.import_item_parallelism * 2),
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        interceptors=[JobLogContextInterceptor()],  # log lines of an activity carry its job id
     )
 
 

@@ -38,6 +38,7 @@ from bridge.auth.signing import body_sha256, canonical_string, signature_matches
 from bridge.auth.tokens import WWW_AUTHENTICATE_INVALID, TokenVerifier, invalid_token
 from bridge.auth.transport import check_json_content_type, decode_body, too_large
 from bridge.errors import BadRequest, BridgeError, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized
+from bridge.observability import request_id_var
 from bridge.settings import Settings
 
 GATED_PREFIX = "/v1/"
@@ -235,6 +236,8 @@ class SecurityGateMiddleware(ASGIMiddleware):
             return
         admission = await self._gate_of(scope).admit(scope, receive)
         scope.setdefault("state", {})[CLIENT_STATE_KEY] = admission.client
+        # Every log line written while this request is handled carries its (validated) request id.
+        request_id_var.set(admission.client.request_id)
         _replace_body_headers(scope, len(admission.body))
         await next_app(scope, _replay_body(admission.body, receive), _with_headers(send, admission.rate_headers))
 

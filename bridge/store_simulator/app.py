@@ -211,8 +211,8 @@ class SimulatorApp:
                 await listener(not self.faults.unreachable)
 
     def _set_stock(self, product_id: int, payload: dict[str, Any]) -> WsResponse:
-        for row in self.storage.all("stock_availables"):
-            if row["id_product"] == str(product_id) and row["id_product_attribute"] == "0":
+        for row in self.storage.find("stock_availables", "id_product", str(product_id)):
+            if row["id_product_attribute"] == "0":
                 if "quantity" in payload:
                     row["quantity"] = str(int(payload["quantity"]))
                 if "out_of_stock" in payload:

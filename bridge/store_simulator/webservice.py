@@ -77,13 +77,12 @@ class Webservice:
 
     # configuration helpers ------------------------------------------------------------------------------------
     def config(self, name: str) -> str | None:
-        for row in self.storage.all("configurations"):
-            if row["name"] == name:
-                return str(row["value"])
+        for row in self.storage.find("configurations", "name", name):
+            return str(row["value"])
         return None
 
     def set_config(self, name: str, value: str) -> None:
-        for row in self.storage.all("configurations"):
+        for row in self.storage.find("configurations", "name", name):
             if row["name"] == name:
                 row["value"] = value
                 row["date_upd"] = now()
@@ -247,14 +246,34 @@ class Webservice:
 
     def _load(self, resource: Resource, object_id: int) -> dict[str, Any] | None:
         obj = self.storage.get(resource.name, object_id)
-        if obj is not None and resource.name == "products":
+        return None if obj is None else self._with_associations(resource, obj)
+
+    def _with_associations(self, resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
+        if resource.name == "products":
             # the stock_availables association is PrestaShop's own view of the stock rows
             obj.setdefault("associations", {})["stock_availables"] = [
                 {"id": str(row["id"]), "id_product_attribute": row["id_product_attribute"]}
-                for row in self.storage.all("stock_availables")
-                if row["id_product"] == str(object_id)
+                for row in self.storage.find("stock_availables", "id_product", str(obj["id"]))
             ]
         return obj
+
+    def _candidates(self, resource: Resource, request: WsRequest) -> list[dict[str, Any]]:
+        """The objects a list GET starts from: those an equality filter on an indexed field allows (a superset
+        of what ``_filter`` keeps, read through the storage's lookups), else every object of the resource."""
+        ids: set[int] | None = None
+        for key, spec in request.query:
+            match = re.fullmatch(r"filter\[(\w+)\]", key)
+            if not match or not self.storage.is_indexed(resource.name, match.group(1)):
+                continue
+            f = resource.field(match.group(1))
+            values = _equality_values(spec)
+            if f is None or f.lang or values is None:
+                continue
+            found = set(self.storage.find_ids(resource.name, f.name, values))
+            ids = found if ids is None else ids & found
+        if ids is None:
+            return self.storage.all(resource.name)
+        return self.storage.get_many(resource.name, sorted(ids))
 
     def _get(self, resource: Resource, object_id: int | None, request: WsRequest, json_output: bool) -> WsResponse:
         options = self._render_options(resource, request, json_output)
@@ -272,7 +291,7 @@ class Webservice:
             render_single = render_single_json if json_output else render_single_xml
             return WsResponse(200, render_single(resource, obj, options), self._headers(json_output))
 
-        objects = [self._load(resource, int(o["id"])) or o for o in self.storage.all(resource.name)]
+        objects = [self._with_associations(resource, o) for o in self._candidates(resource, request)]
         objects = self._filter(resource, objects, request, options.language_ids)
         objects = self._sort(resource, objects, request.param("sort"))
         objects = self._limit(objects, request.param("limit"))
@@ -539,9 +558,8 @@ class Webservice:
         return WsResponse(200, b"", self._headers(json_output))
 
     def delete_stock_rows(self, product_id: int) -> None:
-        for row in self.storage.all("stock_availables"):
-            if row["id_product"] == str(product_id):
-                self.storage.delete("stock_availables", row["id"])
+        for row in self.storage.find("stock_availables", "id_product", str(product_id)):
+            self.storage.delete("stock_availables", row["id"])
 
 
 def _class(resource: Resource) -> str:
@@ -558,6 +576,18 @@ def _normalise_scalar(f: Field, value: str) -> str:
     if f.kind == "bool":
         return {"true": "1", "false": "0"}.get(value, value)
     return value
+
+
+def _equality_values(spec: str) -> list[str] | None:
+    """The values ``spec`` compares for equality (``[x]``, ``[a|b]``), or None for an interval or a LIKE —
+    exactly the branches of :func:`_filter_matches`, which still decides every match."""
+    like = re.fullmatch(r"(%?)\[(.*)\](%?)", spec)
+    if like and (like.group(1) or like.group(3)):
+        return None
+    inner = spec[1:-1] if spec.startswith("[") and spec.endswith("]") else spec
+    if "," in inner and "|" not in inner:
+        return None
+    return inner.split("|")
 
 
 def _filter_matches(spec: str, value: str) -> bool:

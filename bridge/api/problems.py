@@ -16,7 +16,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.exceptions import MethodNotAllowedException as LitestarMethodNotAllowed
 
-from bridge.errors import BridgeError, MethodNotAllowed, NotFound, ValidationFailed
+from sqlalchemy.exc import DBAPIError
+
+from bridge.errors import BridgeError, MethodNotAllowed, NotFound, ServiceUnavailable, ValidationFailed
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://prestashop-bridge.dev/problems/"
@@ -64,6 +66,27 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
     return problem_response(error, request)
 
 
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    """MySQL unreachable (or the connection dropped mid-request): 503, not a 500. Other database errors are bugs."""
+    if not (exc.connection_invalidated or isinstance(exc.orig, OSError) or _is_connection_error(exc)):
+        return _unexpected_error_handler(request, exc)
+    log.warning("database unavailable", extra={"path": request.url.path, "error": exc.__class__.__name__})
+    return problem_response(
+        ServiceUnavailable("the bridge's database is unreachable; retry shortly", code="database_unavailable",
+                           headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}),
+        request,
+    )
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    # PyMySQL: 2003 can't connect, 2006 server has gone away, 2013 lost connection during query.
+    args = getattr(exc.orig, "args", ())
+    return bool(args) and args[0] in (2003, 2006, 2013)
+
+
 def _unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unexpected error", extra={"request_id": request_id_of(request), "path": request.url.path})
     return problem_response(BridgeError("an unexpected error occurred; it has been logged"), request)
@@ -71,6 +94,7 @@ def _unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -
 
 EXCEPTION_HANDLERS = {
     BridgeError: _bridge_error_handler,
+    DBAPIError: _database_error_handler,
     HTTPException: _http_exception_handler,
     Exception: _unexpected_error_handler,
 }

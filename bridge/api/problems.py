@@ -15,7 +15,6 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.exceptions import MethodNotAllowedException as LitestarMethodNotAllowed
-
 from sqlalchemy.exc import DBAPIError
 
 from bridge.errors import BridgeError, MethodNotAllowed, NotFound, ServiceUnavailable, ValidationFailed

@@ -31,6 +31,8 @@ test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "installing wrk (the HTTP load generator)"; \
+		apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(VENV)/bin/python -m bench
 
 migrate: $(STAMP)

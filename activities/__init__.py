@@ -21,6 +21,7 @@ def all_activities(resources: ActivityResources) -> list[Callable[..., Any]]:
     products = ProductActivities(resources)
     orders = OrderActivities(resources)
     return [
+        jobs.start_job,
         jobs.load_job,
         jobs.mark_job_running,
         jobs.mark_job_finished,
@@ -29,6 +30,7 @@ def all_activities(resources: ActivityResources) -> list[Callable[..., Any]]:
         jobs.purge_idempotency_keys,
         products.check_product_update,
         products.apply_product_fields,
+        products.check_and_apply_product_fields,
         products.apply_stock_delta,
         products.describe_reindex,
         products.import_item,

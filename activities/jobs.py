@@ -9,6 +9,7 @@ from temporalio import activity
 
 from activities.resources import ActivityResources
 from activities.store_errors import business_error
+from bridge.jobs.repository import JobRecord
 from workflows.activity_contracts import (
     LOAD_JOB,
     MARK_JOB_FINISHED,
@@ -16,6 +17,7 @@ from workflows.activity_contracts import (
     PREPARE_IMPORT_ITEMS,
     PURGE_IDEMPOTENCY_KEYS,
     RECORD_ITEM_FAILURE,
+    START_JOB,
     JobOutcome,
     JobStatusResult,
     LoadedJob,
@@ -27,6 +29,7 @@ from workflows.activity_contracts import (
     PurgeResult,
     RecordItemFailureInput,
     RecordItemFailureResult,
+    StartJobInput,
 )
 
 
@@ -39,6 +42,22 @@ class JobActivities:
         record = await asyncio.to_thread(self._r.jobs.get, request.job_id)
         if record is None:
             raise business_error("job_not_found", f"job {request.job_id} has no row in the jobs table")
+        return self._loaded(record)
+
+    @activity.defn(name=START_JOB)
+    async def start_job(self, request: StartJobInput) -> LoadedJob:
+        """Mark the job running and load it, in one step (current workflows run it as a local activity).
+
+        Idempotent like both halves: the row only moves accepted/running → running, so a re-run (a retried
+        workflow task re-executes a local activity) or a finished job leaves the row as it was; a job found
+        terminal is returned as such and the workflow applies nothing."""
+        try:
+            record = await asyncio.to_thread(self._r.jobs.mark_running, request.job_id, attempt=request.attempt)
+        except LookupError:
+            raise business_error("job_not_found", f"job {request.job_id} has no row in the jobs table") from None
+        return self._loaded(record)
+
+    def _loaded(self, record: JobRecord) -> LoadedJob:
         return LoadedJob(
             job_id=record.job_id, kind=record.kind, client_id=record.client_id, status=record.status,
             payload=record.payload, batch_id=record.batch_id,

@@ -35,11 +35,15 @@ ERR_ALL_ITEMS_FAILED = "all_items_failed"
 ERR_SOME_ITEMS_FAILED = "some_items_failed"
 
 # --- activity names --------------------------------------------------------------------------------------------
+START_JOB = "start_job"
+"""load_job + mark_job_running in one step (run as a local activity by current workflows)."""
 LOAD_JOB = "load_job"
 MARK_JOB_RUNNING = "mark_job_running"
 MARK_JOB_FINISHED = "mark_job_finished"
 CHECK_PRODUCT_UPDATE = "check_product_update"
 APPLY_PRODUCT_FIELDS = "apply_product_fields"
+CHECK_AND_APPLY_PRODUCT_FIELDS = "check_and_apply_product_fields"
+"""check_product_update + apply_product_fields + describe_reindex in one activity (current workflows)."""
 APPLY_STOCK_DELTA = "apply_stock_delta"
 DESCRIBE_REINDEX = "describe_reindex"
 PREPARE_IMPORT_ITEMS = "prepare_import_items"
@@ -78,6 +82,12 @@ class LoadedJob:
     """From the worker's settings: how many items of one batch talk to the store at once."""
     store_retry: StoreRetryTiming = field(default_factory=lambda: StoreRetryTiming())
     """From the worker: how store activities retry transient failures."""
+
+
+@dataclass(frozen=True)
+class StartJobInput:
+    job_id: str
+    attempt: int
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,8 @@ class ProductFieldsResult:
     """The SEO fields written, ``{"meta_title": {"en": "..."}}``."""
     product_written: bool
     """A product PATCH reached the store (so the store re-indexed if its indexation is on)."""
+    reindex: ReindexResult | None = None
+    """What the write did to the search index (``check_and_apply_product_fields`` only)."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,29 @@ class ReindexResult:
     requested_skip: bool
     reindexed: bool | None
     note: str
+
+
+def reindex_report(requested_skip: bool, product_written: bool, enabled: bool | None) -> ReindexResult:
+    """What happened to the search index — never claim a skipped re-index that occurred (contract §6).
+
+    ``enabled``: the store's PS_SEARCH_INDEXATION (None: unreadable); not needed when no product was written.
+    Pure, so workflows use it too (no store call when nothing was written)."""
+    skip_note = (" skip_reindex was requested but PrestaShop's webservice offers no way to skip it."
+                 if requested_skip else "")
+    if not product_written:
+        return ReindexResult(requested_skip, False,
+                             "No product record was written (stock lives in a separate record), so PrestaShop "
+                             "did not re-index search.")
+    if enabled is None:
+        return ReindexResult(requested_skip, None,
+                             "A product was written; whether PrestaShop re-indexed search is unknown "
+                             "(its PS_SEARCH_INDEXATION setting could not be read)." + skip_note)
+    if enabled:
+        return ReindexResult(requested_skip, True,
+                             "PrestaShop re-indexed search: it does so on every product write while "
+                             "PS_SEARCH_INDEXATION is on." + skip_note)
+    return ReindexResult(requested_skip, False,
+                         "PS_SEARCH_INDEXATION is off in the store: product writes do not re-index search.")
 
 
 # --- import_products ---------------------------------------------------------------------------------------------

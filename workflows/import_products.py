@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         RecordItemFailureResult,
         ReindexInput,
         ReindexResult,
+        reindex_report,
     )
     from workflows.contracts import (
         STATUS_FAILED,
@@ -54,7 +55,7 @@ with workflow.unsafe.imports_passed_through():
         JobWorkflowInput,
     )
 
-from workflows.job_lifecycle import db_activity, failure_of, run_job, store_activity
+from workflows.job_lifecycle import failure_of, projection_step, run_job, store_activity, uses_local_projection
 
 
 @workflow.defn(name="ImportProductsWorkflow")
@@ -68,7 +69,7 @@ class ImportProductsWorkflow:
         items: list[dict[str, Any]] = payload["items"]
         options: dict[str, Any] = payload.get("options", {})
         update_existing = bool(options.get("update_existing", False))
-        await db_activity(
+        await projection_step(
             PREPARE_IMPORT_ITEMS,
             PrepareImportInput(job_id=job.job_id, references=[item["reference"] for item in items]),
             PrepareImportResult,
@@ -88,7 +89,7 @@ class ImportProductsWorkflow:
                     )
                 except ActivityError as err:
                     failure = failure_of(err)
-                    await db_activity(
+                    await projection_step(
                         RECORD_ITEM_FAILURE,
                         RecordItemFailureInput(job_id=job.job_id, item_index=index, code=failure.code,
                                                message=failure.message),
@@ -101,7 +102,11 @@ class ImportProductsWorkflow:
         failed = len(items) - len(succeeded)
         written = any(o.product_written for o in succeeded)
         requested_skip = bool(options.get("skip_reindex", False))
-        reindex = await store_activity(job, DESCRIBE_REINDEX, ReindexInput(requested_skip, written), ReindexResult)
+        if written or not uses_local_projection():
+            reindex = await store_activity(job, DESCRIBE_REINDEX, ReindexInput(requested_skip, written),
+                                           ReindexResult)
+        else:  # nothing was written: no store call needed to tell
+            reindex = reindex_report(requested_skip, product_written=False, enabled=None)
         result: dict[str, Any] = {
             "batch_id": payload["batch_id"],
             "items": {"total": len(items), "succeeded": len(succeeded), "failed": failed},

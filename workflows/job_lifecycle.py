@@ -16,7 +16,23 @@ Guarantees a newcomer should know about:
   worker decides, see ``StoreRetryTiming``), each attempt bounded by a start-to-close timeout, and store
   activities heartbeat so a dead worker is noticed in seconds.
 - The ``BridgeJobStatus`` search attribute follows the projection (``running``, then the terminal status), so
-  operators can list stuck or failed jobs in the Temporal UI.
+  operators can list stuck or failed jobs in the Temporal UI. Each upsert rides in the same workflow task as
+  the commands around it (no task of its own).
+- **The projection runs as local activities** (``start_job`` = load + mark running, and ``mark_job_finished``):
+  they run inside the worker during the workflow task and are recorded as markers, with no activity task round
+  trip through the server. They may run again when a workflow task is retried (a crash before the task
+  completed): both writes are idempotent (running only from accepted/running; the first terminal outcome
+  stands), so a re-run leaves the row as one run did. They retry like the old activities (unlimited, backing
+  off; past the local retry threshold the SDK waits on a durable timer). Store effects stay normal activities
+  (server-side retries, heartbeats, visible in the UI).
+
+  Measured on this 2-core machine (``bench.figures.end_to_end``: price-only update_product, 5 jobs/s, 202 →
+  ``succeeded`` visible in GET /v1/jobs): p50 442 ms / p99 622 ms with six activities per job (load, mark
+  running, check, fields, reindex, mark finished: seven workflow tasks); p50 57 ms / p99 83 ms with the local
+  projection and check + fields + reindex as one activity (two workflow tasks, one activity task).
+
+Workflows started before this change replay their recorded path: the new path sits behind
+``workflow.patched(LOCAL_PROJECTION_PATCH)``.
 """
 
 from __future__ import annotations
@@ -50,12 +66,14 @@ with workflow.unsafe.imports_passed_through():
         LOAD_JOB,
         MARK_JOB_FINISHED,
         MARK_JOB_RUNNING,
+        START_JOB,
         JobOutcome,
         JobStatusResult,
         JobWorkflowResult,
         LoadedJob,
         LoadJobInput,
         MarkJobRunningInput,
+        StartJobInput,
         StoreRetryTiming,
     )
     from workflows.contracts import (
@@ -135,6 +153,34 @@ async def db_activity(name: str, arg: Any, result_type: type[ResultT]) -> Result
     )
 
 
+async def local_db_activity(name: str, arg: Any, result_type: type[ResultT]) -> ResultT:
+    """A short, idempotent MySQL step run as a local activity (in the worker, recorded as a marker)."""
+    return await workflow.execute_local_activity(
+        name,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=DB_START_TO_CLOSE,
+        retry_policy=DB_RETRY,
+    )
+
+
+LOCAL_PROJECTION_PATCH = "local-projection-v1"
+"""Workflows that recorded this patch use local projection steps and the merged product activity."""
+
+
+def uses_local_projection() -> bool:
+    """True for every workflow started by this code (and on replay of those); False when replaying a history
+    recorded before the change. May be called any number of times in one workflow."""
+    return workflow.patched(LOCAL_PROJECTION_PATCH)
+
+
+async def projection_step(name: str, arg: Any, result_type: type[ResultT]) -> ResultT:
+    """A MySQL-only bookkeeping step: a local activity in current workflows, an activity in old histories."""
+    if uses_local_projection():
+        return await local_db_activity(name, arg, result_type)
+    return await db_activity(name, arg, result_type)
+
+
 @dataclass(frozen=True)
 class Failure:
     """What the job row says about an activity that finally failed."""
@@ -178,12 +224,18 @@ Effects = Callable[[LoadedJob], Awaitable[JobOutcome]]
 async def run_job(job: JobWorkflowInput, effects: Effects) -> JobWorkflowResult:
     """Load → mark running → effects → mark terminal. ``effects`` returns the outcome (or lets ActivityError
     escape, which becomes ``failed``)."""
-    loaded = await db_activity(LOAD_JOB, LoadJobInput(job.job_id), LoadedJob)
-    if loaded.status in TERMINAL_STATUSES:
-        # Already finished (a re-run after the outcome was written): report, never apply effects again.
-        return JobWorkflowResult(job_id=job.job_id, status=loaded.status)
-    await db_activity(MARK_JOB_RUNNING, MarkJobRunningInput(job.job_id, attempt=workflow.info().attempt),
-                      JobStatusResult)
+    if uses_local_projection():
+        loaded = await local_db_activity(START_JOB, StartJobInput(job.job_id, attempt=workflow.info().attempt),
+                                         LoadedJob)
+        if loaded.status in TERMINAL_STATUSES:
+            # Already finished (a re-run after the outcome was written): report, never apply effects again.
+            return JobWorkflowResult(job_id=job.job_id, status=loaded.status)
+    else:
+        loaded = await db_activity(LOAD_JOB, LoadJobInput(job.job_id), LoadedJob)
+        if loaded.status in TERMINAL_STATUSES:
+            return JobWorkflowResult(job_id=job.job_id, status=loaded.status)
+        await db_activity(MARK_JOB_RUNNING, MarkJobRunningInput(job.job_id, attempt=workflow.info().attempt),
+                          JobStatusResult)
     workflow.upsert_search_attributes([SA_JOB_STATUS.value_set(STATUS_RUNNING)])
     try:
         outcome = await effects(loaded)
@@ -194,7 +246,7 @@ async def run_job(job: JobWorkflowInput, effects: Effects) -> JobWorkflowResult:
             job_id=job.job_id, status=STATUS_FAILED, error_code=failure.code, error_message=failure.message,
             error_retryable=failure.retryable,
         )
-    finished = await db_activity(MARK_JOB_FINISHED, outcome, JobStatusResult)
+    finished = await projection_step(MARK_JOB_FINISHED, outcome, JobStatusResult)
     workflow.upsert_search_attributes([SA_JOB_STATUS.value_set(finished.status)])
     return JobWorkflowResult(job_id=job.job_id, status=finished.status, error_code=outcome.error_code,
                              result=outcome.result)

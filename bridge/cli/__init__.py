@@ -48,4 +48,5 @@ def main() -> None:
     from bridge.cli.jobs import jobs
 
     cli.add_command(jobs)
+    from bridge.cli.preflight import preflight; cli.add_command(preflight)  # noqa: E702, I001
     cli()

@@ -35,8 +35,10 @@ def _restart_hook(command: str, timeout: float):  # type: ignore[no-untyped-def]
               help="Base URL of the deployment, e.g. https://bridge.example.com.")
 @click.option("--client-id", envvar="BRIDGE_CLIENT_ID", required=True, show_envvar=True,
               help="A client with bridge:read and bridge:write.")
-@click.option("--client-secret", envvar="BRIDGE_CLIENT_SECRET", required=True, show_envvar=True)
-@click.option("--hmac-secret", envvar="BRIDGE_HMAC_SECRET", required=True, show_envvar=True)
+@click.option("--client-secret", envvar="BRIDGE_CLIENT_SECRET", required=True, show_envvar=True,
+              help="Its OAuth2 client secret (prefer the variable: it stays out of shell history).")
+@click.option("--hmac-secret", envvar="BRIDGE_HMAC_SECRET", required=True, show_envvar=True,
+              help="Its HMAC signing secret (prefer the variable).")
 @click.option("--product-id", envvar="BRIDGE_PREFLIGHT_PRODUCT_ID", type=click.IntRange(min=1), required=True,
               show_envvar=True, help="An existing product; checks 3-6 write its current HT price back (no-op).")
 @click.option("--examples-file", type=click.Path(dir_okay=False, path_type=Path), default=Path("examples.http"),

@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ class PreflightConfig:
     job_timeout: float = 60.0
     http_timeout: float = 15.0
     checks: Sequence[int] = (1, 2, 3, 4, 5, 6)
+    transport: httpx.AsyncBaseTransport | None = None
+    """For tests: an httpx transport standing in for the network."""
 
 
 @dataclass
@@ -121,6 +124,13 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def _same_decimal(a: object, b: object) -> bool:
+    try:
+        return a is not None and b is not None and Decimal(str(a)) == Decimal(str(b))
+    except InvalidOperation:
+        return False
 
 
 def _b64url(data: bytes) -> str:
@@ -323,6 +333,8 @@ class Preflight:
                                 f"expected 403 invalid_signature")
         except CheckFailed as exc:
             problems.append(str(exc))
+        except httpx.HTTPError as exc:
+            problems.append(f"HTTP error talking to {self.config.api_url}: {type(exc).__name__}: {exc}")
         if problems:
             return self._result(2, FAIL, "; ".join(problems), verified, {"live": live})
         return self._result(2, PASS, "examples.http carries the seed example byte for byte with a correct demo "
@@ -477,7 +489,7 @@ class Preflight:
 
     async def check_polling(self) -> CheckResult:
         job = self.job
-        require(job is not None, "no job: check 4 did not create one")
+        require(job is not None, "no job to inspect: check 4 did not create one (see its reason)")
         assert job is not None
         verified: list[str] = []
         resource = await self.poll_until_terminal(job.job_id)
@@ -530,7 +542,7 @@ class Preflight:
     # --- 6 ---------------------------------------------------------------------------------------------------------
     async def check_effects_once(self) -> CheckResult:
         job = self.job
-        require(job is not None, "no job: check 4 did not create one")
+        require(job is not None, "no job to inspect: check 4 did not create one (see its reason)")
         assert job is not None
         resource = job.resource or await self.poll_until_terminal(job.job_id)
         job.resource = resource
@@ -546,16 +558,23 @@ class Preflight:
         strays = {j for _, _, j in replayed if j != job.job_id}
         require(not strays, f"replays answered other job ids: {sorted(map(str, strays))}")
         verified.append(f"{len(replayed)} replays of its request id all answered job {job.job_id}: no second job")
+        result = resource.get("result") if isinstance(resource.get("result"), dict) else {}
+        price = result.get("price") if isinstance(result.get("price"), dict) else None
+        if price is not None:  # the job reports what it changed: old and new must both be the price read
+            require(_same_decimal(price.get("old"), job.price_ht) and _same_decimal(price.get("new"), job.price_ht),
+                    f"the no-op job reports price {price}, but the price read before it was {job.price_ht}")
+            verified.append(f"the job result reports price old {price.get('old')} → new {price.get('new')}")
         product = await self.client.signed("GET", f"/v1/products/{self.config.product_id}")
         price_after = (_json(product) or {}).get("price_ht")
-        require(product.status_code == 200 and price_after == job.price_ht,
-                f"the product's price_ht is {price_after!r} after the no-op job, was {job.price_ht!r}")
+        require(product.status_code == 200 and _same_decimal(price_after, job.price_ht),
+                f"the product's price_ht is {price_after!r} after the no-op job, was {job.price_ht!r} "
+                f"(another writer changed it, or the job was not a no-op)")
         verified.append(f"product {self.config.product_id} still has price_ht {price_after}")
         return self._result(6, PARTIAL, f"job {job.job_id} succeeded once (attempts {attempts}), {len(replayed)} "
                                         f"replays created no second job; at-least-once redelivery cannot be forced "
                                         f"against a live deployment: tests/faults/ (test_effects_once.py, "
                                         f"test_worker_killed.py) prove effects apply once",
-                            verified, {"job_id": job.job_id, "attempts": attempts})
+                            verified, {"job_id": job.job_id, "attempts": attempts, "result": result})
 
     # --- running ---------------------------------------------------------------------------------------------------
     def _result(self, number: int, status: str, reason: str, verified: list[str],
@@ -582,7 +601,7 @@ class Preflight:
 async def run_preflight(config: PreflightConfig) -> PreflightReport:
     """Run the selected checks, in order, against ``config.api_url``; never raises for a failing check."""
     client = PreflightClient(config.api_url, config.client_id, config.client_secret, config.hmac_secret,
-                             timeout=config.http_timeout)
+                             timeout=config.http_timeout, transport=config.transport)
     try:
         preflight = Preflight(config, client)
         selected = set(config.checks)

@@ -45,8 +45,9 @@ def describe(response: httpx.Response) -> str:
 
 class PreflightClient:
     def __init__(self, api_url: str, client_id: str, client_secret: str, hmac_secret: str, *,
-                 timeout: float = 15.0, max_rate_limit_wait: float = 65.0) -> None:
-        self.http = httpx.AsyncClient(base_url=api_url.rstrip("/"), timeout=timeout)
+                 timeout: float = 15.0, max_rate_limit_wait: float = 65.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.http = httpx.AsyncClient(base_url=api_url.rstrip("/"), timeout=timeout, transport=transport)
         self.prefix = self.http.base_url.raw_path.decode("ascii").rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret

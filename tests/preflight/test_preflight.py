@@ -76,6 +76,7 @@ async def test_full_preflight_passes_1_to_4_and_reports_5_and_6_partial(
     worker: None, preflight_api: ThreadedApiServer, credentials: CreatedClient
 ) -> None:
     report = await run_preflight(config_for(preflight_api, credentials))
+    print("\n".join(report.lines()))  # the operator's view, with -s
     by_number = {check.number: check for check in report.checks}
     assert statuses(report) == {1: PASS, 2: PASS, 3: PASS, 4: PASS, 5: PARTIAL, 6: PARTIAL}, report.lines()
     assert report.exit_code == 0 and report.status == PARTIAL

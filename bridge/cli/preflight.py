@@ -15,9 +15,12 @@ from pathlib import Path
 import click
 
 from bridge.preflight import PreflightConfig, run_preflight
+from bridge.preflight.checks import RedisRestart
 
 
-def _restart_hook(command: str, timeout: float):  # type: ignore[no-untyped-def]
+def _restart_hook(command: str, timeout: float) -> RedisRestart:
+    """``--redis-restart-command`` as the async hook check 5 calls; a non-zero exit is an error (check 5 FAILS)."""
+
     async def restart() -> None:
         def run() -> None:
             completed = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=timeout)

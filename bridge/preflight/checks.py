@@ -84,6 +84,8 @@ class CheckResult:
 class PreflightReport:
     api_url: str
     checks: list[CheckResult]
+    rate_limited_seconds: float = 0.0
+    """Time spent waiting out 429s (a client's write budget is shared with anything else it does)."""
 
     @property
     def failed(self) -> bool:
@@ -100,13 +102,14 @@ class PreflightReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"api_url": self.api_url, "status": self.status, "exit_code": self.exit_code,
-                "checks": [asdict(check) for check in self.checks]}
+                "rate_limited_seconds": self.rate_limited_seconds, "checks": [asdict(check) for check in self.checks]}
 
     def lines(self) -> list[str]:
         out = [f"[{c.status}] {c.number}. {c.name}: {c.reason}" for c in self.checks]
         counts = {s: sum(c.status == s for c in self.checks) for s in (PASS, PARTIAL, FAIL)}
+        waited = f", {self.rate_limited_seconds:.0f} s waiting out rate limits" if self.rate_limited_seconds else ""
         out.append(f"preflight {self.status}: {counts[PASS]} passed, {counts[PARTIAL]} partial, "
-                   f"{counts[FAIL]} failed ({self.api_url})")
+                   f"{counts[FAIL]} failed ({self.api_url}{waited})")
         return out
 
 
@@ -610,4 +613,4 @@ async def run_preflight(config: PreflightConfig) -> PreflightReport:
         results = [await preflight.run(number) for number in sorted(selected)]
     finally:
         await client.aclose()
-    return PreflightReport(config.api_url, results)
+    return PreflightReport(config.api_url, results, client.rate_limited_seconds)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -82,3 +84,39 @@ async def test_an_unreachable_api_fails_every_check_with_the_reason() -> None:
     assert all("ConnectError" in reasons[n] for n in (1, 2, 3, 4)), report.lines()
     assert "examples.http" in report.checks[1].verified[0]  # the file part of check 2 needs no network
     assert all("check 4 did not create one" in reasons[n] for n in (5, 6))
+
+
+async def test_the_redis_restart_command_runs_in_a_shell_and_a_failing_one_is_an_error(tmp_path: Path) -> None:
+    from bridge.cli.preflight import _restart_hook
+
+    marker = tmp_path / "restarted"
+    await _restart_hook(f"touch {marker}", timeout=10)()
+    assert marker.exists()
+    with pytest.raises(RuntimeError, match="exited 3: no such service"):
+        await _restart_hook("echo 'no such service' >&2; exit 3", timeout=10)()
+
+
+async def test_a_429_is_waited_out_and_the_same_request_resent_freshly_signed() -> None:
+    from bridge.auth.signing import body_sha256, canonical_string, sign
+    from bridge.preflight.client import PreflightClient
+
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) == 1:
+            return httpx.Response(429, json={"code": "rate_limited"}, headers={"Retry-After": "1"})
+        return httpx.Response(202, json={"job_id": "j"})
+
+    client = PreflightClient("http://bridge.invalid", CLIENT_ID, "s", "hmac", transport=httpx.MockTransport(handle))
+    client.access_token = "t"
+    try:
+        answer = await client.signed("POST", "/v1/jobs/products/update", json={"a": 1}, request_id="rid-1")
+    finally:
+        await client.aclose()
+    assert answer.status_code == 202 and client.rate_limited_seconds == 1.0
+    assert [r.headers["x-request-id"] for r in seen] == ["rid-1", "rid-1"]
+    for request in seen:
+        canonical = canonical_string("POST", "/v1/jobs/products/update", request.headers["x-timestamp"], "rid-1",
+                                     body_sha256(b'{"a":1}'))
+        assert request.headers["x-signature"] == sign("hmac", canonical)

@@ -554,7 +554,7 @@ class Preflight:
                 f"the no-op job {job.job_id} ended {resource.get('status')!r}: {resource.get('error')}")
         attempts = resource.get("attempts")
         require(isinstance(attempts, int) and attempts >= 1, f"the job reports attempts {attempts!r}")
-        require(resource.get("finished_at") and resource.get("request_id", "").lower() == job.request_id.lower(),
+        require(resource.get("finished_at") and str(resource.get("request_id") or "").lower() == job.request_id.lower(),
                 "the job has no finished_at or another request id")
         verified.append(f"job {job.job_id} succeeded once (attempts {attempts}, finished {resource['finished_at']})")
         replayed = [(w, s, j) for w, s, j in job.answers if w != "other payload"]

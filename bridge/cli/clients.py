@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 import click
 
-from bridge.cli import settings_of
+from bridge.cli.root import settings_of
 from bridge.clients import ClientRegistry, SecretCipher, SecretCipherError
 from bridge.errors import BridgeError
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from bridge.cli import settings_of
+from bridge.cli.root import settings_of
 from bridge.jobs.repository import FailedJobRecord, JobRecord, JobRepository, NotRedrivable
 from bridge.jobs.resource import rfc3339
 from bridge.settings import Settings

@@ -14,7 +14,7 @@ from __future__ import annotations
 import click
 
 from bridge.auth.signing_keys import SigningKeyError, SigningKeyRing, generate_key_file
-from bridge.cli import settings_of
+from bridge.cli.root import settings_of
 from bridge.clients.secret_cipher import SecretCipher
 
 

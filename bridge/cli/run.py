@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from bridge.cli import settings_of
+from bridge.cli.root import settings_of
 from bridge.settings import Settings
 
 

@@ -285,8 +285,7 @@ class ProductActivities:
         key = item_effect_key(index)
         async with heartbeating():
             await self._note_attempt(job_id)
-            await asyncio.to_thread(ledger.mark_item_running, job_id, index)
-            effect = await asyncio.to_thread(ledger.get_effect, job_id, key)
+            effect = await asyncio.to_thread(ledger.start_item, job_id, index, key)
             if effect is None or not effect.applied:
                 with store_errors():
                     existing = await gateway.find_products_by_reference(item.reference)
@@ -306,11 +305,13 @@ class ProductActivities:
                     effect = await asyncio.to_thread(ledger.plan_effect, job_id, key, plan)
                 product_id = await self._apply_item(job_id, key, item, effect.data, existing)
                 self._r.store_write_done(job_id, key)
-                effect = await asyncio.to_thread(ledger.mark_applied, job_id, key, {"product_id": product_id})
+                # effect applied + item succeeded, in one transaction
+                effect = await asyncio.to_thread(
+                    lambda: ledger.finish_item(job_id, index, key, product_id=product_id)
+                )
+            else:  # applied by an earlier attempt: make sure the item row says so too
+                effect = await asyncio.to_thread(ledger.finish_item, job_id, index, key)
             product_id, action = int(effect.data["product_id"]), str(effect.data["action"])
-            await asyncio.to_thread(
-                lambda: ledger.record_item_success(job_id, index, product_id=product_id, action=action)
-            )
             return ImportItemResult(item_index=index, reference=item.reference, product_id=product_id, action=action)
 
     async def _apply_item(self, job_id: str, key: str, item: ImportItem, plan: dict[str, Any],

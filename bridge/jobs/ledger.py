@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bridge.db.schema import idempotency_keys, job_effects, job_items
@@ -114,18 +114,22 @@ class EffectLedger:
         return self._set(job_id, effect_key, state=None, extra=extra)
 
     def _set(self, job_id: str, effect_key: str, *, state: str | None, extra: dict[str, Any] | None) -> EffectRecord:
-        where = and_(job_effects.c.job_id == job_id, job_effects.c.effect_key == effect_key)
         with self._engine.begin() as conn:
-            row = conn.execute(select(job_effects).where(where).with_for_update()).first()
-            if row is None:
-                raise LookupError(f"no effect {effect_key!r} planned for job {job_id}")
-            values: dict[str, Any] = {"updated_at": self._clock(), "data": {**(row.data or {}), **(extra or {})}}
-            if state is not None:
-                values["state"] = state
-            conn.execute(update(job_effects).where(where).values(**values))
-        record = self.get_effect(job_id, effect_key)
-        assert record is not None
-        return record
+            return self._set_in(conn, job_id, effect_key, state=state, extra=extra)
+
+    def _set_in(self, conn: Connection, job_id: str, effect_key: str, *, state: str | None,
+                extra: dict[str, Any] | None) -> EffectRecord:
+        """Update one effect under its row lock; the record returned is what the row now holds (no re-read)."""
+        where = and_(job_effects.c.job_id == job_id, job_effects.c.effect_key == effect_key)
+        row = conn.execute(select(job_effects).where(where).with_for_update()).first()
+        if row is None:
+            raise LookupError(f"no effect {effect_key!r} planned for job {job_id}")
+        data = {**(row.data or {}), **(extra or {})}
+        values: dict[str, Any] = {"updated_at": self._clock(), "data": data}
+        if state is not None:
+            values["state"] = state
+        conn.execute(update(job_effects).where(where).values(**values))
+        return EffectRecord(job_id=job_id, effect_key=effect_key, state=state or row.state, data=data)
 
     # --- import items -------------------------------------------------------------------------------------
     def ensure_items(self, job_id: str, references: Iterable[tuple[int, str]]) -> None:
@@ -146,6 +150,31 @@ class EffectLedger:
         """pending → running; an item that already has an outcome keeps it."""
         self._update_item(job_id, item_index, only_from=(ITEM_PENDING, ITEM_RUNNING), status=ITEM_RUNNING)
 
+    def start_item(self, job_id: str, item_index: int, effect_key: str) -> EffectRecord | None:
+        """``mark_item_running`` and ``get_effect(effect_key)`` in one transaction (one round trip fewer per
+        import item)."""
+        with self._engine.begin() as conn:
+            self._update_item_in(conn, job_id, item_index, only_from=(ITEM_PENDING, ITEM_RUNNING), status=ITEM_RUNNING)
+            row = conn.execute(
+                select(job_effects).where(and_(job_effects.c.job_id == job_id, job_effects.c.effect_key == effect_key))
+            ).first()
+        return _effect(row) if row else None
+
+    def finish_item(self, job_id: str, item_index: int, effect_key: str, *, product_id: int | None = None,
+                    action: str | None = None) -> EffectRecord:
+        """Record an item's success in one transaction: its effect ``applied`` (with ``product_id`` merged into
+        the plan when given), then the item row ``succeeded`` with the effect's product id and action. Safe to
+        repeat (an applied effect stays applied; a succeeded item stays succeeded)."""
+        with self._engine.begin() as conn:
+            effect = self._set_in(conn, job_id, effect_key, state=EFFECT_APPLIED,
+                                  extra=None if product_id is None else {"product_id": product_id})
+            self._update_item_in(
+                conn, job_id, item_index, only_from=(ITEM_PENDING, ITEM_RUNNING, ITEM_SUCCEEDED),
+                status=ITEM_SUCCEEDED, product_id=int(effect.data["product_id"]),
+                action=action or str(effect.data["action"]), error_code=None, error_message=None,
+            )
+        return effect
+
     def record_item_success(self, job_id: str, item_index: int, *, product_id: int, action: str) -> None:
         self._update_item(
             job_id, item_index, only_from=(ITEM_PENDING, ITEM_RUNNING, ITEM_SUCCEEDED), status=ITEM_SUCCEEDED,
@@ -163,12 +192,16 @@ class EffectLedger:
 
     def _update_item(self, job_id: str, item_index: int, *, only_from: tuple[str, ...], **values: Any) -> None:
         with self._engine.begin() as conn:
-            conn.execute(
-                update(job_items)
-                .where(and_(job_items.c.job_id == job_id, job_items.c.item_index == item_index,
-                            job_items.c.status.in_(only_from)))
-                .values(updated_at=self._clock(), **values)
-            )
+            self._update_item_in(conn, job_id, item_index, only_from=only_from, **values)
+
+    def _update_item_in(self, conn: Connection, job_id: str, item_index: int, *, only_from: tuple[str, ...],
+                        **values: Any) -> None:
+        conn.execute(
+            update(job_items)
+            .where(and_(job_items.c.job_id == job_id, job_items.c.item_index == item_index,
+                        job_items.c.status.in_(only_from)))
+            .values(updated_at=self._clock(), **values)
+        )
 
     def items(self, job_id: str) -> list[ItemRecord]:
         with self._engine.connect() as conn:

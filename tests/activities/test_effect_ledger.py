@@ -55,3 +55,23 @@ def test_note_attempt_only_raises(jobs_repo: JobRepository, job: JobRecord) -> N
     jobs_repo.note_attempt(job.job_id, 2)
     record = jobs_repo.get(job.job_id)
     assert record is not None and record.attempts == 3
+
+
+def test_start_and_finish_item_in_one_transaction_each_and_repeatable(ledger: EffectLedger, job: JobRecord) -> None:
+    ledger.ensure_items(job.job_id, [(0, "A")])
+    assert ledger.start_item(job.job_id, 0, "item:0") is None  # nothing planned yet; the item is running
+    assert ledger.items(job.job_id)[0].status == "running"
+    ledger.plan_effect(job.job_id, "item:0", {"reference": "A", "action": "created"})
+    planned = ledger.start_item(job.job_id, 0, "item:0")
+    assert planned is not None and not planned.applied
+
+    done = ledger.finish_item(job.job_id, 0, "item:0", product_id=42)
+    assert done.applied and done.data == {"reference": "A", "action": "created", "product_id": 42}
+    assert ledger.get_effect(job.job_id, "item:0") == done  # what it returns is what the row holds
+    again = ledger.finish_item(job.job_id, 0, "item:0")  # a retry after the completion was lost
+    assert again == done
+    assert ledger.start_item(job.job_id, 0, "item:0") == done  # a late start does not move the item back
+    (item,) = ledger.items(job.job_id)
+    assert (item.status, item.product_id, item.action) == ("succeeded", 42, "created")
+    with pytest.raises(LookupError):
+        ledger.finish_item(job.job_id, 0, "item:9")

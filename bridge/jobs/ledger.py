@@ -101,6 +101,9 @@ class EffectLedger:
                 )
         except IntegrityError:  # duplicate key: an earlier attempt planned it first
             pass
+        else:  # this call's plan is the row: no need to read it back (JSON round trip, as a read would give)
+            return EffectRecord(job_id=job_id, effect_key=effect_key, state=EFFECT_PLANNED,
+                                data=msgspec.json.decode(msgspec.json.encode(data)))
         record = self.get_effect(job_id, effect_key)
         assert record is not None
         return record

@@ -17,6 +17,21 @@ products, hence the growth from run to run):
 Activities win: a child workflow adds its own start, workflow tasks and history per item for no gain here — an
 item is a handful of store calls that an activity already gives its own retry policy and timeout — and the
 batch's history stays one readable list of item activities. (Per-item outcomes live in ``job_items`` either way.)
+
+The growth from run to run above was the simulator, not the fan-out: its list GETs (``filter[reference]``, a
+product's stock rows) JSON-decoded every stored product and, per product, every stock row. With indexed lookups
+in the simulator, the bookkeeping steps (prepare items, record an item failure, load/mark/finish the job) as
+local activities, one MySQL round trip to start an item and one to finish it, and a worker thread pool as large
+as its MySQL pool (measured by ``bench.figures.imports``: 50-item batches, 20 ms injected store latency,
+parallelism 10, 20 activity slots, 2 cores shared with the whole stack and the bench's own polling):
+
+    one batch:                2.8 s  →  1.2–1.7 s
+    10 batches at once:     188 s (3 items/s)   →  13–14 s (35–39 items/s)
+    100 batches at once:    not measured before →  157 s (32 items/s), no item failed
+
+At that point the machine's two cores are the limit: ~38 ms of CPU per item across Temporal (~10 ms), the worker
+(~20 ms, over half of it in httpx), MariaDB and the simulator, plus the bench's polling of every job. Parallelism
+20 (with 40 activity slots) cut one batch to 1.23 s without changing the many-batch rate.
 """
 
 from __future__ import annotations

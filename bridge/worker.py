@@ -84,13 +84,7 @@ async def open_worker_resources(
 ) -> AsyncIterator[ActivityResources]:
     """Everything the activities hold for the worker's life; closed on exit. Raises ``DatabaseNotMigrated``."""
     engine = create_checked_engine(settings.mysql_url, pool_size=settings.mysql_pool_size)
-    gateway = PrestaShopGateway(
-        settings.prestashop_url,
-        settings.prestashop_key,
-        shop_id=settings.prestashop_shop_id,
-        connect_timeout=settings.prestashop_connect_timeout_seconds,
-        read_timeout=settings.prestashop_read_timeout_seconds,
-    )
+    gateway = PrestaShopGateway.from_settings(settings)
     try:
         yield ActivityResources(
             settings=settings,

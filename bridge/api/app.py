@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
@@ -48,14 +49,9 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
     engine = create_checked_engine(settings.mysql_url, pool_size=settings.mysql_pool_size)
     redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     metrics = BridgeMetrics()
-    gateway = PrestaShopGateway(
-        settings.prestashop_url,
-        settings.prestashop_key,
-        shop_id=settings.prestashop_shop_id,
-        connect_timeout=settings.prestashop_connect_timeout_seconds,
-        read_timeout=settings.prestashop_read_timeout_seconds,
-        transport=MeasuredTransport(metrics),
-    )
+    # The measured transport replaces httpx's default one, so it carries the gateway's connection limits itself.
+    store_transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
+    gateway = PrestaShopGateway.from_settings(settings, transport=MeasuredTransport(metrics, store_transport))
     auth = AuthServices.build(settings, engine=engine, redis=redis)
     jobs = JobRepository(engine)
     temporal = TemporalConnector(settings.temporal_address, settings.temporal_namespace)

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bridge.db.schema import idempotency_keys, job_effects, job_items
-from bridge.jobs.repository import Clock, utc_now
+from bridge.jobs.repository import Clock, JobItemRecord, select_job_items, utc_now
 
 EFFECT_PLANNED = "planned"
 EFFECT_APPLIED = "applied"
@@ -47,24 +47,8 @@ class EffectRecord(msgspec.Struct, kw_only=True, frozen=True):
         return self.state == EFFECT_APPLIED
 
 
-class ItemRecord(msgspec.Struct, kw_only=True, frozen=True):
-    job_id: str
-    item_index: int
-    reference: str
-    status: str
-    action: str | None
-    product_id: int | None
-    error_code: str | None
-    error_message: str | None
-
-
 def _effect(row: Any) -> EffectRecord:
     return EffectRecord(job_id=row.job_id, effect_key=row.effect_key, state=row.state, data=dict(row.data or {}))
-
-
-def _item(row: Any) -> ItemRecord:
-    m = row._mapping
-    return ItemRecord(**{k: m[k] for k in ItemRecord.__struct_fields__})
 
 
 class EffectLedger:
@@ -206,12 +190,9 @@ class EffectLedger:
             .values(updated_at=self._clock(), **values)
         )
 
-    def items(self, job_id: str) -> list[ItemRecord]:
+    def items(self, job_id: str) -> list[JobItemRecord]:
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(job_items).where(job_items.c.job_id == job_id).order_by(job_items.c.item_index)
-            ).all()
-        return [_item(r) for r in rows]
+            return select_job_items(conn, job_id)
 
     # --- idempotency keys ---------------------------------------------------------------------------------
     def purge_expired_idempotency_keys(self, *, batch_size: int = 1000) -> int:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from bridge.db.schema import failed_jobs, job_items, jobs
 from workflows.contracts import (
@@ -87,6 +87,12 @@ class JobItemRecord(msgspec.Struct, kw_only=True, frozen=True):
     error_code: str | None
     error_message: str | None
     updated_at: datetime
+
+
+def select_job_items(conn: Connection, job_id: str) -> list[JobItemRecord]:
+    """The ``job_items`` rows of one job, in item order (shared by the API's job resource and the ledger)."""
+    rows = conn.execute(select(job_items).where(job_items.c.job_id == job_id).order_by(job_items.c.item_index)).all()
+    return [JobItemRecord(**r._mapping) for r in rows]
 
 
 class FailedJobRecord(msgspec.Struct, kw_only=True, frozen=True):
@@ -274,10 +280,7 @@ class JobRepository:
     def items(self, job_id: str) -> list[JobItemRecord]:
         """The ``job_items`` rows of an import, in item order (empty until the workflow has written them)."""
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(job_items).where(job_items.c.job_id == job_id).order_by(job_items.c.item_index)
-            ).all()
-        return [JobItemRecord(**r._mapping) for r in rows]
+            return select_job_items(conn, job_id)
 
     def get_by_batch(self, client_id: str, batch_id: str) -> JobRecord | None:
         """The import job a client accepted under ``batch_id`` (unique per client), if any."""

@@ -53,6 +53,7 @@ from bridge.prestashop.models import (
     StockAvailable,
 )
 from bridge.prestashop.xml_bodies import FieldValue, build_body
+from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.prestashop")
 
@@ -105,6 +106,19 @@ class PrestaShopGateway:
         self._config_cache: dict[str, tuple[float, str | None]] = {}
         self._order_states: dict[int, OrderState] = {}
         self._random = random.Random()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+                      ) -> PrestaShopGateway:
+        """The gateway of one bridge process (the API and the worker build theirs the same way)."""
+        return cls(
+            settings.prestashop_url,
+            settings.prestashop_key,
+            shop_id=settings.prestashop_shop_id,
+            connect_timeout=settings.prestashop_connect_timeout_seconds,
+            read_timeout=settings.prestashop_read_timeout_seconds,
+            transport=transport,
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -38,17 +38,6 @@ PRICE_MAX_EXCLUSIVE = Decimal(10) ** 14
 TRACKING_NUMBER_PATTERN = r"^[~:#,%&_=()\[\].? +\-@/a-zA-Z0-9]+$"
 """PrestaShop's ``Validate::isTrackingNumber``; at most 64 characters."""
 
-ORDER_STATUS_NAMES = (
-    "awaiting_payment",
-    "payment_accepted",
-    "processing",
-    "shipped",
-    "delivered",
-    "canceled",
-    "refunded",
-    "payment_error",
-    "backorder",
-)
 OrderStatusName = Literal[
     "awaiting_payment",
     "payment_accepted",
@@ -60,6 +49,7 @@ OrderStatusName = Literal[
     "payment_error",
     "backorder",
 ]
+ORDER_STATUS_NAMES: tuple[str, ...] = get_args(OrderStatusName)
 
 # --- field types ---------------------------------------------------------------------------------------------
 LanguageIso = Annotated[str, Meta(pattern=r"^[a-z]{2}$", description="language ISO code, e.g. en")]

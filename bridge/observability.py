@@ -63,22 +63,18 @@ class BridgeMetrics:
         self.jobs_accepted = Counter(
             "bridge_jobs_accepted", "Write jobs accepted (202), by kind.", ["kind"], registry=self.registry
         )
-        self.job_replays = Counter(
-            "bridge_job_replays", "Idempotent replays answered, by outcome status code.", ["status"],
-            registry=self.registry,
-        )
         self.jobs_dispatched = Counter(
-            "bridge_jobs_dispatched", "Workflows started for job rows, by path (accept or dispatcher).",
-            ["path"], registry=self.registry,
+            "bridge_jobs_dispatched", "Workflow starts confirmed for job rows (at accept or by the dispatcher loop).",
+            registry=self.registry,
         )
         self.store_calls = Histogram(
             "bridge_prestashop_call_seconds", "PrestaShop webservice calls made by the API, by method and outcome.",
             ["method", "outcome"], registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
         )
-        self.gate_rejections = Counter(
-            "bridge_gate_rejections", "Requests refused by the security gate, by problem code.", ["code"],
-            registry=self.registry,
+        self.problems = Counter(
+            "bridge_problems", "problem+json answers, by status and code (gate refusals, 4xx, 5xx).",
+            ["status", "code"], registry=self.registry,
         )
 
 

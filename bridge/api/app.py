@@ -57,13 +57,14 @@ async def open_resources(settings: Settings) -> AsyncIterator[ApiResources]:
     temporal = TemporalConnector(settings.temporal_address, settings.temporal_namespace)
     order_states = OrderStateCache(gateway)
     dispatcher = JobDispatcher(temporal, jobs, task_queue=settings.temporal_task_queue,
-                               interval_seconds=settings.dispatcher_interval_seconds)
+                               interval_seconds=settings.dispatcher_interval_seconds, metrics=metrics)
     accept = AcceptService(
         jobs=jobs,
         idempotency=IdempotencyStore(engine, redis, ttl_seconds=settings.idempotency_ttl_seconds),
         gateway=gateway,
         order_states=order_states,
         dispatcher=dispatcher,
+        metrics=metrics,
     )
     resources = ApiResources(
         settings=settings,

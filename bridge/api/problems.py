@@ -43,6 +43,9 @@ def problem_response(error: BridgeError, request: Request[Any, Any, Any]) -> Res
     if error.errors is not None:
         body["errors"] = error.errors
     body.update(error.extra)
+    resources = getattr(request.app.state, "resources", None)  # absent only before the lifespan opened them
+    if resources is not None:
+        resources.metrics.problems.labels(str(error.status), error.code).inc()
     return Response(content=body, status_code=error.status, media_type=PROBLEM_MEDIA_TYPE, headers=error.headers)
 
 

@@ -35,6 +35,7 @@ from bridge.jobs.repository import JobRecord, JobRepository, NewJob
 from bridge.jobs.resource import accepted_body, load_job_resource, status_url
 from bridge.jobs.schemas import parse_payload
 from bridge.jobs.store_access import store_errors_as_bridge_errors
+from bridge.observability import BridgeMetrics
 from bridge.orders.states import OrderStateCache, UnknownOrderState, resolve_target_state
 from bridge.orders.transitions import check_transition
 from bridge.prestashop.errors import StoreNotFound
@@ -79,7 +80,9 @@ class AcceptService:
         gateway: Any,
         order_states: OrderStateCache,
         dispatcher: JobDispatcher,
+        metrics: BridgeMetrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.jobs = jobs
         self.idempotency = idempotency
         self.gateway = gateway
@@ -148,6 +151,8 @@ class AcceptService:
         assert job is not None
         await self.idempotency.remember(client_id, request_id, fingerprint, job.job_id)
         await self.dispatcher.try_start(job)
+        if self.metrics is not None:
+            self.metrics.jobs_accepted.labels(kind).inc()
         return accepted_answer(job)
 
     # --- idempotency answers ------------------------------------------------------------------------------------

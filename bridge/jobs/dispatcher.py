@@ -44,6 +44,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from bridge.jobs.repository import JobRecord, JobRepository
+from bridge.observability import BridgeMetrics
 from bridge.temporal.client import TemporalConnector, TemporalUnavailable, is_connection_failure
 from workflows.contracts import (
     SA_BATCH_ID,
@@ -113,7 +114,9 @@ class JobDispatcher:
         task_queue: str,
         interval_seconds: float = 1.0,
         grace: timedelta = DISPATCH_GRACE,
+        metrics: BridgeMetrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.connector = connector
         self.jobs = jobs
         self.task_queue = task_queue
@@ -133,6 +136,8 @@ class JobDispatcher:
                 self.connector.forget()
                 raise TemporalUnavailable(f"could not start the workflow of job {job.job_id}") from None
             raise
+        if self.metrics is not None:
+            self.metrics.jobs_dispatched.inc()
 
     async def try_start(self, job: JobRecord) -> bool:
         """Start the workflow now if possible; on any failure log it and leave the job to the loop.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from bridge.store_simulator import SimulatorAdmin
@@ -44,12 +46,19 @@ async def test_readiness_is_degraded_and_names_the_store_when_it_is_unreachable(
 
 async def test_metrics_expose_request_and_bridge_metrics(pipeline_api: ThreadedApiServer, client: SignedClient) -> None:
     assert (await client.get("/v1/products/1")).status_code == 200  # one store read through the gateway
+    accepted = await client.post("/v1/jobs/products/update", json={"product_id": 1, "updates": {"price_ht": "23.9"}})
+    assert accepted.status_code == 202, accepted.text
+    assert (await client.get("/v1/products/0")).status_code == 400  # a problem answer
     async with httpx.AsyncClient(base_url=pipeline_api.base_url) as http:
         response = await http.get("/metrics")
     assert response.status_code == 200
     text = response.text
     assert "bridge_requests_total" in text  # Litestar's request metrics, prefixed
     assert 'bridge_prestashop_call_seconds_count{method="GET",outcome="2xx"}' in text
+    assert 'bridge_jobs_accepted_total{kind="update_product"}' in text
+    dispatched = re.search(r"^bridge_jobs_dispatched_total (\S+)$", text, re.MULTILINE)
+    assert dispatched is not None and float(dispatched.group(1)) >= 1
+    assert 'bridge_problems_total{code="' in text and 'status="400"' in text
 
 
 async def test_openapi_document_carries_both_security_schemes_and_every_route(

@@ -15,8 +15,8 @@ from temporalio.client import Client
 
 from bridge.clients import ClientRegistry
 from bridge.settings import Settings
-from tests.support.pipeline_fixtures import new_client_factory, wait_until
 from tests.support.api_server import ThreadedApiServer
+from tests.support.pipeline_fixtures import new_client_factory, wait_until
 from tests.support.signed_client import SignedClient
 
 TERMINAL = {"succeeded", "failed", "partially_succeeded"}

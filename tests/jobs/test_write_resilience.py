@@ -21,8 +21,8 @@ from bridge.devstack.databases import create_database, drop_database, with_datab
 from bridge.jobs.idempotency import IdempotencyStore
 from bridge.jobs.repository import JobRepository, NewJob
 from bridge.settings import Settings
-from tests.support.pipeline_fixtures import job_row, new_client_factory, request_id, wait_until
 from tests.support.api_server import ThreadedApiServer
+from tests.support.pipeline_fixtures import job_row, new_client_factory, request_id, wait_until
 from workflows.contracts import SA_CLIENT_ID, SA_JOB_KIND, workflow_id_for
 
 pytestmark = pytest.mark.slow
